@@ -1,0 +1,267 @@
+"""Where a loan stands on a given day, from its schedule and the payments made.
+
+Payments are applied oldest first, installment by installment in due order, and within an
+installment in the order penalties, fees (with taxes and savings contributions), interest,
+principal. Late-payment penalties are assessed by the product's rule as time passes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from bot.loans.schedule import Installment, Schedule
+from bot.loans.terms import AmountKind, Payment, PenaltyKind, PenaltyRule, PrepaymentInterest
+from bot.money import HUNDRED, ZERO, round_money
+
+PARTS = ("penalties", "fees", "interest", "principal")
+
+
+@dataclass
+class _Ledger:
+    """Mutable bookkeeping for one installment while payments are replayed."""
+
+    row: Installment
+    penalties: Decimal = ZERO
+    paid: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(PARTS, ZERO))
+    penalty_accrued_to: dt.date | None = None
+    paid_off_on: dt.date | None = None
+
+    def owed(self, part: str) -> Decimal:
+        due = {
+            "penalties": self.penalties,
+            "fees": self.row.fees + self.row.tax + self.row.savings,
+            "interest": self.row.interest,
+            "principal": self.row.principal,
+        }[part]
+        return due - self.paid[part]
+
+    def remaining(self) -> Decimal:
+        return sum((self.owed(p) for p in PARTS), ZERO)
+
+    def savings_paid(self) -> Decimal:
+        """Within the fees part, fees and taxes are paid before the savings contribution."""
+        charges = self.row.fees + self.row.tax
+        return min(max(self.paid["fees"] - charges, ZERO), self.row.savings)
+
+    def charges_owed(self) -> Decimal:
+        """Fees and taxes still owed, leaving out the savings contribution."""
+        return self.owed("fees") - (self.row.savings - self.savings_paid())
+
+    def remaining_before_penalties(self) -> Decimal:
+        return sum((self.owed(p) for p in PARTS if p != "penalties"), ZERO)
+
+
+@dataclass(frozen=True)
+class InstallmentState:
+    """One installment as it stands on the status date."""
+
+    installment: Installment
+    penalties: Decimal
+    paid_principal: Decimal
+    paid_interest: Decimal
+    paid_fees: Decimal
+    paid_penalties: Decimal
+    remaining: Decimal  # still owed on it, penalties included
+    paid_off_on: dt.date | None
+    days_late: int  # on the status date, for an unpaid installment past its due date
+
+    @property
+    def number(self) -> int:
+        return self.installment.number
+
+    @property
+    def due_date(self) -> dt.date:
+        return self.installment.due_date
+
+    @property
+    def is_paid(self) -> bool:
+        return self.remaining == 0
+
+
+@dataclass(frozen=True)
+class Payoff:
+    """What it takes to close the loan on a date."""
+
+    date: dt.date
+    principal: Decimal
+    interest: Decimal
+    fees: Decimal
+    penalties: Decimal
+    prepayment_fee: Decimal
+    savings_refund: Decimal  # compulsory savings returned, set against the amount
+
+    @property
+    def amount(self) -> Decimal:
+        return (
+            self.principal
+            + self.interest
+            + self.fees
+            + self.penalties
+            + self.prepayment_fee
+            - self.savings_refund
+        )
+
+
+@dataclass(frozen=True)
+class LoanStatus:
+    today: dt.date
+    currency: str
+    installments: tuple[InstallmentState, ...]
+    paid_total: Decimal
+    payoff: Payoff
+
+    @property
+    def overdue(self) -> tuple[InstallmentState, ...]:
+        return tuple(s for s in self.installments if s.days_late > 0)
+
+    @property
+    def next_due(self) -> InstallmentState | None:
+        """The first unpaid installment due today or later."""
+        return next(
+            (s for s in self.installments if not s.is_paid and s.due_date >= self.today), None
+        )
+
+    @property
+    def outstanding_principal(self) -> Decimal:
+        return sum((s.installment.principal - s.paid_principal for s in self.installments), ZERO)
+
+    @property
+    def total_due_today(self) -> Decimal:
+        """Everything due on or before today that is not yet paid, penalties included."""
+        return sum((s.remaining for s in self.installments if s.due_date <= self.today), ZERO)
+
+    @property
+    def is_closed(self) -> bool:
+        return all(s.is_paid for s in self.installments)
+
+
+def _assess_penalties(ledger: _Ledger, rule: PenaltyRule, on: dt.date, currency: str) -> None:
+    """Bring an installment's penalties up to date ``on`` a given day."""
+    due = ledger.row.due_date
+    if rule.kind is PenaltyKind.NONE or ledger.paid_off_on is not None:
+        return
+    if (on - due).days <= rule.grace_days or ledger.remaining_before_penalties() <= 0:
+        return
+    if rule.kind is PenaltyKind.FIXED:
+        if ledger.penalties == 0:
+            ledger.penalties = round_money(rule.amount, currency)
+    elif rule.kind is PenaltyKind.PERCENT_OF_INSTALLMENT:
+        if ledger.penalties == 0:
+            ledger.penalties = round_money(ledger.row.total * rule.amount / HUNDRED, currency)
+    else:  # daily percent of the overdue amount, from the due date
+        start = ledger.penalty_accrued_to or due
+        days = (on - start).days
+        if days > 0:
+            overdue = ledger.remaining_before_penalties()
+            ledger.penalties += round_money(overdue * rule.amount / HUNDRED * days, currency)
+            ledger.penalty_accrued_to = on
+    if rule.cap is not None:
+        ledger.penalties = min(ledger.penalties, rule.cap)
+
+
+def _apply(ledgers: list[_Ledger], payment: Payment) -> Decimal:
+    """Spread a payment over the installments; returns what could not be applied."""
+    left = payment.amount
+    for ledger in ledgers:
+        for part in PARTS:
+            take = min(left, ledger.owed(part))
+            if take > 0:
+                ledger.paid[part] += take
+                left -= take
+        if ledger.paid_off_on is None and ledger.remaining() == 0:
+            ledger.paid_off_on = payment.date
+        if left == 0:
+            break
+    return left
+
+
+def _payoff(schedule: Schedule, ledgers: list[_Ledger], today: dt.date) -> Payoff:
+    terms, cur = schedule.terms, schedule.terms.currency
+    due = [lg for lg in ledgers if lg.row.due_date <= today]
+    future = [lg for lg in ledgers if lg.row.due_date > today]
+
+    principal = sum((lg.owed("principal") for lg in ledgers), ZERO)
+    interest = sum((lg.owed("interest") for lg in due), ZERO)
+    fees = sum((lg.charges_owed() for lg in due), ZERO)
+    penalties = sum((lg.owed("penalties") for lg in due), ZERO)
+
+    if future:
+        current = future[0]
+        start = schedule.period_start(current.row.number)
+        rule = terms.prepayment.interest
+        if rule is PrepaymentInterest.ALL_REMAINING:
+            interest += sum((lg.owed("interest") for lg in future), ZERO)
+            fees += sum((lg.row.fees + lg.row.tax for lg in future), ZERO)
+        else:
+            owed = current.owed("interest")
+            if rule is PrepaymentInterest.ACCRUED_TO_DATE:
+                elapsed = max((today - start).days, 0)
+                length = (current.row.due_date - start).days
+                accrued = round_money(current.row.interest * elapsed / length, cur)
+                owed = max(accrued - current.paid["interest"], ZERO)
+            interest += owed
+            fees += current.row.fees + current.row.tax
+
+    fee = terms.prepayment
+    if fee.fee_kind is AmountKind.PERCENT_OF_PRINCIPAL:
+        prepayment_fee = round_money(principal * fee.fee_amount / HUNDRED, cur)
+    elif fee.fee_kind is AmountKind.FIXED:
+        prepayment_fee = round_money(fee.fee_amount, cur)
+    else:
+        prepayment_fee = round_money(ZERO, cur)
+
+    savings_paid = schedule.disbursement.savings_deposit + sum(
+        (lg.savings_paid() for lg in ledgers), ZERO
+    )
+    return Payoff(
+        date=today,
+        principal=principal,
+        interest=interest,
+        fees=fees,
+        penalties=penalties,
+        prepayment_fee=prepayment_fee if principal > 0 else ZERO,
+        savings_refund=savings_paid if principal > 0 or interest > 0 else ZERO,
+    )
+
+
+def loan_status(schedule: Schedule, payments: list[Payment], today: dt.date) -> LoanStatus:
+    """The loan as it stands at the end of ``today``, given the payments made."""
+    cur = schedule.terms.currency
+    rule = schedule.terms.penalty
+    ledgers = [_Ledger(row) for row in schedule.rows]
+    paid_total = ZERO
+    for payment in sorted(payments, key=lambda p: p.date):
+        if payment.date > today:
+            continue
+        for ledger in ledgers:
+            _assess_penalties(ledger, rule, payment.date, cur)
+        _apply(ledgers, payment)
+        paid_total += payment.amount
+    for ledger in ledgers:
+        _assess_penalties(ledger, rule, today, cur)
+
+    states = tuple(
+        InstallmentState(
+            installment=lg.row,
+            penalties=lg.penalties,
+            paid_principal=lg.paid["principal"],
+            paid_interest=lg.paid["interest"],
+            paid_fees=lg.paid["fees"],
+            paid_penalties=lg.paid["penalties"],
+            remaining=lg.remaining(),
+            paid_off_on=lg.paid_off_on,
+            days_late=(today - lg.row.due_date).days
+            if lg.remaining() > 0 and lg.row.due_date < today
+            else 0,
+        )
+        for lg in ledgers
+    )
+    return LoanStatus(
+        today=today,
+        currency=cur,
+        installments=states,
+        paid_total=paid_total,
+        payoff=_payoff(schedule, ledgers, today),
+    )

@@ -1,0 +1,194 @@
+"""Every setting Wazi reads from the environment, in one place.
+
+Each setting is an environment variable with a documented default. ``load()`` reads them
+all at once and raises :class:`SettingError` naming the variable when one is malformed,
+so a bad setting stops startup with one clear line instead of a stack trace.
+
+The table in the README is generated from ``SETTINGS`` (``wazi settings --markdown``),
+so this module is the single source of truth.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingError(ValueError):
+    """A setting from the environment cannot be used; the message names the variable."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"{name}: {problem}")
+        self.name = name
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    description: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "WAZI_DATA_DIR",
+        "data",
+        "Folder for the embedded SQLite database and other local state "
+        "(relative paths are taken from the project root).",
+    ),
+    Setting(
+        "WAZI_DATABASE_URL",
+        "sqlite:///<WAZI_DATA_DIR>/wazi.sqlite3",
+        "SQLAlchemy URL of the database, e.g. `postgresql+psycopg://user@127.0.0.1:5432/wazi`.",
+    ),
+    Setting(
+        "WAZI_TODAY",
+        "(unset: the real date; `make run` sets 2026-11-25)",
+        "An ISO date (YYYY-MM-DD) that replaces today's date everywhere, "
+        "so demos and tests are reproducible.",
+    ),
+    Setting("WAZI_RASA_URL", "http://127.0.0.1:5005", "Where the Rasa server listens."),
+    Setting("WAZI_ACTIONS_PORT", "5055", "Port of the action server."),
+    Setting("WAZI_WEB_HOST", "127.0.0.1", "Interface the web app (chat page) binds to."),
+    Setting("WAZI_WEB_PORT", "8000", "Port of the web app (chat page)."),
+    Setting(
+        "WAZI_SECRET_KEY",
+        "(unset: a random key per process)",
+        "Key that signs the web app's session cookies; set it in production.",
+    ),
+    Setting(
+        "WAZI_VERIFY_MAX_FAILURES",
+        "3",
+        "Failed identity checks after which a chat identity is locked.",
+    ),
+    Setting(
+        "WAZI_VERIFY_LOCK_MINUTES",
+        "15",
+        "How long a chat identity stays locked after too many failed checks.",
+    ),
+    Setting(
+        "WAZI_PHONE_REGIONS",
+        "KE,MX,SN,IN,UG",
+        "Countries (ISO 3166 codes) whose national phone formats are accepted "
+        "when a client types a number without the + prefix.",
+    ),
+    Setting("WAZI_LOG_LEVEL", "INFO", "Log level of Wazi's own processes."),
+)
+
+
+def _env(name: str) -> str | None:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return None
+    return value.strip()
+
+
+def _default(name: str) -> str:
+    return next(s.default for s in SETTINGS if s.name == name)
+
+
+def _int(name: str, minimum: int = 0, maximum: int | None = None) -> int:
+    raw = _env(name) or _default(name)
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingError(name, f"expected a whole number, got {raw!r}") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        upper = f" and {maximum}" if maximum is not None else ""
+        raise SettingError(name, f"must be between {minimum}{upper}, got {value}")
+    return value
+
+
+def _port(name: str) -> int:
+    return _int(name, minimum=1, maximum=65535)
+
+
+def parse_today(raw: str | None) -> dt.date | None:
+    """Parse ``WAZI_TODAY``; ``None`` when unset."""
+    if raw is None or raw.strip() == "":
+        return None
+    try:
+        return dt.date.fromisoformat(raw.strip())
+    except ValueError:
+        raise SettingError(
+            "WAZI_TODAY", f"expected an ISO date like 2026-11-25, got {raw!r}"
+        ) from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    today_override: dt.date | None
+    rasa_url: str
+    actions_port: int
+    web_host: str
+    web_port: int
+    secret_key: str | None
+    verify_max_failures: int
+    verify_lock_minutes: int
+    phone_regions: tuple[str, ...]
+    log_level: str
+
+    def today(self) -> dt.date:
+        """The date Wazi treats as today: ``WAZI_TODAY`` if set, else the real date."""
+        return self.today_override or dt.date.today()
+
+
+def load() -> Settings:
+    """Read and check every setting; raises SettingError naming the first bad one."""
+    data_dir = Path(_env("WAZI_DATA_DIR") or _default("WAZI_DATA_DIR"))
+    if not data_dir.is_absolute():
+        data_dir = PROJECT_ROOT / data_dir
+
+    database_url = _env("WAZI_DATABASE_URL") or f"sqlite:///{data_dir / 'wazi.sqlite3'}"
+    if "://" not in database_url:
+        raise SettingError(
+            "WAZI_DATABASE_URL", f"expected a URL like sqlite:///path.db, got {database_url!r}"
+        )
+
+    rasa_url = (_env("WAZI_RASA_URL") or _default("WAZI_RASA_URL")).rstrip("/")
+    if not rasa_url.startswith(("http://", "https://")):
+        raise SettingError("WAZI_RASA_URL", f"expected an http(s) URL, got {rasa_url!r}")
+
+    regions = tuple(
+        r.strip().upper()
+        for r in (_env("WAZI_PHONE_REGIONS") or _default("WAZI_PHONE_REGIONS")).split(",")
+        if r.strip()
+    )
+    if not regions or any(len(r) != 2 or not r.isalpha() for r in regions):
+        raise SettingError("WAZI_PHONE_REGIONS", "expected two-letter country codes like KE,MX")
+
+    log_level = (_env("WAZI_LOG_LEVEL") or _default("WAZI_LOG_LEVEL")).upper()
+    if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise SettingError("WAZI_LOG_LEVEL", f"unknown level {log_level!r}")
+
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        today_override=parse_today(_env("WAZI_TODAY")),
+        rasa_url=rasa_url,
+        actions_port=_port("WAZI_ACTIONS_PORT"),
+        web_host=_env("WAZI_WEB_HOST") or _default("WAZI_WEB_HOST"),
+        web_port=_port("WAZI_WEB_PORT"),
+        secret_key=_env("WAZI_SECRET_KEY"),
+        verify_max_failures=_int("WAZI_VERIFY_MAX_FAILURES", minimum=1),
+        verify_lock_minutes=_int("WAZI_VERIFY_LOCK_MINUTES", minimum=1),
+        phone_regions=regions,
+        log_level=log_level,
+    )
+
+
+def markdown_table() -> str:
+    """The settings as a Markdown table, for the README."""
+    lines = ["| Variable | Default | Meaning |", "|---|---|---|"]
+    for s in SETTINGS:
+        lines.append(f"| `{s.name}` | `{s.default}` | {s.description} |")
+    return "\n".join(lines)
