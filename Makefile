@@ -1,0 +1,80 @@
+# Wazi: every task is a target here; CI calls `make test` only.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+RASA_VENV := .venv-rasa
+PY := $(VENV)/bin/python
+RASA := $(RASA_VENV)/bin/rasa
+LOG_DIR := .cache/logs
+
+export RASA_TELEMETRY_ENABLED := false
+export WAZI_ACTIONS_PORT ?= 5055
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help install install-browser db train run test lint unit validate conversations e2e lock clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+install: $(VENV)/.installed $(RASA_VENV)/.installed ## Create both environments (fast when nothing changed)
+
+$(VENV)/.installed: pyproject.toml requirements/app.lock
+	@mkdir -p $(LOG_DIR)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "installing the project environment ($(VENV))..."
+	@$(PY) -m pip install -q -c requirements/app.lock -e '.[dev]' > $(LOG_DIR)/pip-app.log 2>&1 \
+		|| { grep -v '^WARNING: Location' $(LOG_DIR)/pip-app.log | tail -20; exit 1; }
+	@touch $@
+
+$(RASA_VENV)/.installed: requirements/rasa.lock
+	@mkdir -p $(LOG_DIR)
+	@test -x $(RASA_VENV)/bin/python || $(PYTHON) -m venv $(RASA_VENV)
+	@echo "installing the Rasa environment ($(RASA_VENV), about 2 minutes the first time)..."
+	@$(RASA_VENV)/bin/pip install -q --no-deps --ignore-requires-python -r requirements/rasa.lock \
+		> $(LOG_DIR)/pip-rasa.log 2>&1 \
+		|| { grep -v '^WARNING: Location' $(LOG_DIR)/pip-rasa.log | tail -20; exit 1; }
+	@touch $@
+
+install-browser: ## Install Debian's Chromium for the browser tests (once)
+	@command -v chromium > /dev/null || { echo "installing chromium (Debian package)..."; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+		> $(LOG_DIR)/apt-chromium.log 2>&1 || { tail -20 $(LOG_DIR)/apt-chromium.log; exit 1; }; }
+
+lock: ## Re-pin the project environment after changing pyproject.toml
+	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip freeze --exclude-editable > requirements/app.lock
+
+db: install ## Migrate and seed the demo database (SQLite by default)
+	@$(VENV)/bin/wazi demo seed
+
+train: install ## Train the Rasa model unless one for these inputs is cached in models/
+	@$(PY) -m bot.training train
+
+run: install db train ## Run Wazi locally: Rasa, the action server and the web chat
+	@WAZI_MODEL=$$($(PY) -m bot.training path) WAZI_TODAY=$${WAZI_TODAY:-2026-11-25} \
+		$(VENV)/bin/honcho start -f Procfile
+
+lint: install ## ruff lint and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+unit: install install-browser ## Unit, data-layer (SQLite and PostgreSQL) and browser tests
+	$(VENV)/bin/pytest -m "not e2e"
+
+validate: install ## rasa data validate
+	$(RASA) data validate --data nlu_data --domain domain.yml --config config.yml --fail-on-warnings
+
+conversations: train ## Rasa conversation tests (tests/test_*.yml)
+	@mkdir -p results
+	$(RASA) test core --model $$($(PY) -m bot.training path) --stories tests \
+		--fail-on-prediction-errors --out results/conversations --no-plot
+
+e2e: train ## End-to-end: real Rasa server and action server over HTTP
+	$(VENV)/bin/pytest -m e2e
+
+test: lint unit validate conversations e2e ## Everything CI runs
+
+clean: ## Remove environments, models, caches and the local database
+	rm -rf $(VENV) $(RASA_VENV) models data .cache results .pytest_cache .ruff_cache

@@ -1,0 +1,38 @@
+"""Session start: carry slots over and mirror the identity's verified link into a slot."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.context import db, identity
+from bot.identity import is_verified
+
+logger = logging.getLogger(__name__)
+
+
+class ActionSessionStart(Action):
+    def name(self) -> str:
+        return "action_session_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Start a session with the identity's current verified state."""
+        with db() as session:
+            verified = is_verified(identity(session, tracker))
+        carried = [
+            SlotSet(key, value)
+            for key, value in tracker.slots.items()
+            if value is not None and key not in {"verified", "phone_number", "date_of_birth"}
+        ]
+        return [
+            SessionStarted(),
+            *carried,
+            SlotSet("verified", verified),
+            ActionExecuted("action_listen"),
+        ]

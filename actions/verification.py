@@ -1,0 +1,114 @@
+"""The identity check form: phone number, then date of birth, matched against the client."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.context import db, identity, now, settings, verification_policy
+from bot.identity import (
+    Outcome,
+    is_verified,
+    locked_until,
+    parse_birth_date,
+    phone_candidates,
+    verify,
+)
+
+logger = logging.getLogger(__name__)
+
+NOT_A_PHONE = (
+    "That does not look like a phone number. Please type it with the country code, "
+    "for example +254712345678."
+)
+NOT_A_DATE = (
+    "I could not read that date. Please type your date of birth like 1990-04-12 "
+    "(year-month-day) or 12/04/1990 (day/month/year)."
+)
+ASK_PHONE = (
+    "To keep your loan private, I first need to check who you are. "
+    "What is your phone number, as registered with us? For example +254712345678."
+)
+ASK_BIRTH_DATE = (
+    "Thank you. What is your date of birth? "
+    "For example 1990-04-12 (year-month-day) or 12/04/1990 (day/month/year)."
+)
+MISMATCH = (
+    "Sorry, those details do not match our records. Let's try again ({left} attempt(s) left)."
+)
+
+
+class ValidateVerificationForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_verification_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> list[str]:
+        """Nothing to ask from an identity that is locked or already verified."""
+        with db() as session:
+            person = identity(session, tracker)
+            if is_verified(person) or locked_until(person, now()) is not None:
+                return []
+        return domain_slots
+
+    def validate_phone_number(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
+        """Accept anything that reads as a phone number; whether it is registered stays secret."""
+        if not isinstance(value, str) or not phone_candidates(value, settings().phone_regions):
+            dispatcher.utter_message(text=NOT_A_PHONE)
+            return {"phone_number": None}
+        return {"phone_number": value.strip()}
+
+    def validate_date_of_birth(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
+        """Check the phone number and date of birth together against the client records."""
+        born = parse_birth_date(value, settings().today()) if isinstance(value, str) else None
+        if born is None:
+            dispatcher.utter_message(text=NOT_A_DATE)
+            return {"date_of_birth": None}
+        phones = phone_candidates(tracker.get_slot("phone_number") or "", settings().phone_regions)
+        with db() as session:
+            result = verify(
+                session, identity(session, tracker), phones, born, now(), verification_policy()
+            )
+        if result.outcome is Outcome.VERIFIED:
+            return {"date_of_birth": value, "verified": True}
+        if result.outcome is Outcome.LOCKED:
+            return {"phone_number": None, "date_of_birth": None, "requested_slot": None}
+        dispatcher.utter_message(text=MISMATCH.format(left=result.attempts_left))
+        return {"phone_number": None, "date_of_birth": None}
+
+
+class ActionAskPhoneNumber(Action):
+    def name(self) -> str:
+        return "action_ask_verification_form_phone_number"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Ask for the registered phone number."""
+        dispatcher.utter_message(text=ASK_PHONE)
+        return []
+
+
+class ActionAskBirthDate(Action):
+    def name(self) -> str:
+        return "action_ask_verification_form_date_of_birth"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Ask for the date of birth."""
+        dispatcher.utter_message(text=ASK_BIRTH_DATE)
+        return []

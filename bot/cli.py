@@ -1,0 +1,116 @@
+"""The ``wazi`` command line: database migrations, demo data, settings.
+
+Every command first reads the settings and checks that the database answers, so a bad
+setting ends the command with one line ``wazi: error: <message>`` and exit status 2.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import sys
+
+import click
+from sqlalchemy import Engine, make_url
+
+from bot import demo, settings
+from bot.db.migrate import current_revision, upgrade
+from bot.db.session import check_connection, make_engine, session_scope
+from bot.settings import SettingError, Settings
+
+logger = logging.getLogger(__name__)
+
+EXIT_BAD_SETTING = 2
+
+
+@dataclasses.dataclass(frozen=True)
+class Context:
+    settings: Settings
+    engine: Engine
+
+
+@click.group()
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Run Wazi's maintenance tasks."""
+    config = settings.load()
+    logging.basicConfig(level=config.log_level, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    engine = make_engine(config.database_url)
+    ctx.call_on_close(engine.dispose)
+    check_connection(engine)
+    ctx.obj = Context(config, engine)
+
+
+@cli.group()
+def db() -> None:
+    """The database schema."""
+
+
+@db.command("upgrade")
+@click.pass_obj
+def db_upgrade(obj: Context) -> None:
+    """Apply every pending migration."""
+    upgrade(obj.settings.database_url)
+    click.echo(f"database schema at revision {current_revision(obj.engine)}")
+
+
+@db.command("check")
+@click.pass_obj
+def db_check(obj: Context) -> None:
+    """Check that the database answers (exit status 0 when it does)."""
+    revision = current_revision(obj.engine) or "none: run `wazi db upgrade`"
+    click.echo(f"database reachable: {_safe_url(obj.settings.database_url)} (revision {revision})")
+
+
+@cli.group("demo")
+def demo_group() -> None:
+    """Demo data."""
+
+
+@demo_group.command("seed")
+@click.pass_obj
+def demo_seed(obj: Context) -> None:
+    """Migrate, then load the demo clients, loans and repayments (idempotent)."""
+    upgrade(obj.settings.database_url)
+    today = obj.settings.today()
+    with session_scope(obj.engine) as session:
+        result = demo.seed(session, today)
+    click.echo(
+        f"demo data: {result.clients} clients, {result.loans} loans, "
+        f"{result.repayments} repayments (today {today.isoformat()})"
+    )
+
+
+@cli.command("settings")
+@click.option("--markdown", is_flag=True, help="Print the documented table for the README.")
+@click.pass_obj
+def show_settings(obj: Context, markdown: bool) -> None:
+    """Print the current settings (or, with --markdown, the table of all settings)."""
+    if markdown:
+        click.echo(settings.markdown_table())
+        return
+    for f in dataclasses.fields(obj.settings):
+        value = getattr(obj.settings, f.name)
+        if f.name == "database_url":
+            value = _safe_url(value)
+        elif f.name == "secret_key":
+            value = "(set)" if value else "(unset)"
+        click.echo(f"{f.name} = {value}")
+
+
+def _safe_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def main() -> None:
+    """Entry point of the ``wazi`` script."""
+    try:
+        cli(prog_name="wazi")
+    except SettingError as exc:
+        click.echo(f"wazi: error: {exc}", err=True)
+        sys.exit(EXIT_BAD_SETTING)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,159 @@
+"""Who is writing: chat identities, and checking them against a client's phone and birth date.
+
+A chat identity (one user on one channel) is linked to a client only after the person gives
+the client's registered phone number and date of birth. Answers never reveal whether a phone
+number is registered: a wrong phone and a wrong date fail the same way. Too many failures lock
+the chat identity for a while. Every attempt is written to the audit log, without the values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import logging
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.db.models import AuditEntry, ChatIdentity, Client
+
+logger = logging.getLogger(__name__)
+
+
+class Outcome(enum.StrEnum):
+    VERIFIED = "verified"
+    MISMATCH = "mismatch"
+    LOCKED = "locked"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    outcome: Outcome
+    client_id: int | None = None
+    attempts_left: int = 0
+    locked_until: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Policy:
+    max_failures: int
+    lock_minutes: int
+
+
+def phone_candidates(text: str, regions: tuple[str, ...]) -> list[str]:
+    """Every valid E.164 reading of what the person typed (``+254 712...``, ``0712...``)."""
+    candidates: list[str] = []
+    cleaned = text.strip()
+    if not cleaned:
+        return candidates
+    attempts = [None] if cleaned.startswith("+") else list(regions)
+    for region in attempts:
+        try:
+            number = phonenumbers.parse(cleaned, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            if e164 not in candidates:
+                candidates.append(e164)
+    return candidates
+
+
+_DMY = re.compile(r"^\s*(\d{1,2})[./\-\s](\d{1,2})[./\-\s](\d{4})\s*$")
+_YMD = re.compile(r"^\s*(\d{4})[./\-\s](\d{1,2})[./\-\s](\d{1,2})\s*$")
+
+
+def parse_birth_date(text: str, today: dt.date) -> dt.date | None:
+    """A date of birth typed as 1990-04-12 or 12/04/1990 (day first); None if not a date."""
+    for pattern, order in ((_YMD, (0, 1, 2)), (_DMY, (2, 1, 0))):
+        match = pattern.match(text)
+        if match:
+            parts = [int(g) for g in match.groups()]
+            year, month, day = (parts[i] for i in order)
+            try:
+                born = dt.date(year, month, day)
+            except ValueError:
+                return None
+            if born >= today or year < 1900:
+                return None
+            return born
+    return None
+
+
+def identity_for(session: Session, channel: str, channel_user_id: str) -> ChatIdentity:
+    """The chat identity for a channel user, created on first contact."""
+    identity = session.scalar(
+        select(ChatIdentity).where(
+            ChatIdentity.channel == channel, ChatIdentity.channel_user_id == channel_user_id
+        )
+    )
+    if identity is None:
+        identity = ChatIdentity(channel=channel, channel_user_id=channel_user_id)
+        session.add(identity)
+        session.flush()
+    return identity
+
+
+def locked_until(identity: ChatIdentity, now: dt.datetime) -> dt.datetime | None:
+    if identity.locked_until is not None and identity.locked_until > now:
+        return identity.locked_until
+    return None
+
+
+def is_verified(identity: ChatIdentity) -> bool:
+    return identity.client_id is not None and identity.verified_at is not None
+
+
+def _audit(session: Session, identity: ChatIdentity, action: str, **details: object) -> None:
+    session.add(
+        AuditEntry(
+            actor_type="chat",
+            actor_id=str(identity.id),
+            action=action,
+            subject_type="chat_identity",
+            subject_id=str(identity.id),
+            details={"channel": identity.channel, **details},
+        )
+    )
+
+
+def verify(
+    session: Session,
+    identity: ChatIdentity,
+    phones: list[str],
+    born: dt.date | None,
+    now: dt.datetime,
+    policy: Policy,
+) -> Attempt:
+    """Check a phone number and a birth date; link the identity to the client on a match."""
+    if (until := locked_until(identity, now)) is not None:
+        return Attempt(Outcome.LOCKED, locked_until=until)
+
+    client = None
+    if phones and born is not None:
+        client = session.scalar(
+            select(Client).where(Client.phone.in_(phones), Client.date_of_birth == born)
+        )
+
+    if client is not None:
+        identity.client_id = client.id
+        identity.verified_at = now
+        identity.failed_attempts = 0
+        identity.locked_until = None
+        _audit(session, identity, "identity.verified", client_id=client.id)
+        logger.info("chat identity %s verified", identity.id)
+        return Attempt(Outcome.VERIFIED, client_id=client.id)
+
+    identity.failed_attempts += 1
+    if identity.failed_attempts >= policy.max_failures:
+        identity.failed_attempts = 0
+        identity.locked_until = now + dt.timedelta(minutes=policy.lock_minutes)
+        _audit(session, identity, "identity.locked", minutes=policy.lock_minutes)
+        logger.info("chat identity %s locked after failed checks", identity.id)
+        return Attempt(Outcome.LOCKED, locked_until=identity.locked_until)
+
+    _audit(session, identity, "identity.failed", attempt=identity.failed_attempts)
+    return Attempt(Outcome.MISMATCH, attempts_left=policy.max_failures - identity.failed_attempts)

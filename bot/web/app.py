@@ -1,0 +1,51 @@
+"""The web app factory: settings in, a Flask app with the chat blueprint out."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+from flask import Flask
+
+from bot import settings
+from bot.web import chat
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the web app.
+
+    Settings come from the environment (``bot.settings.load()``) unless ``test_config``
+    provides ``RASA_URL``; any keys in ``test_config`` override them. Keys used:
+
+    - ``RASA_URL``: base URL of the Rasa server, without a trailing slash.
+    - ``TODAY_OVERRIDE``: the ``WAZI_TODAY`` date, or ``None`` for the real date.
+    - ``SECRET_KEY``: signs session cookies; a random key per process when unset.
+    - ``RASA_TIMEOUT``: seconds to wait for Rasa's answer.
+    """
+    app = Flask(__name__)
+    app.config.from_mapping(
+        RASA_TIMEOUT=30.0,
+        TODAY_OVERRIDE=None,
+        # Chat requests are a few hundred bytes; refuse anything much larger.
+        MAX_CONTENT_LENGTH=64 * 1024,
+    )
+
+    if test_config is None or "RASA_URL" not in test_config:
+        loaded = settings.load()
+        app.config.from_mapping(
+            RASA_URL=loaded.rasa_url,
+            TODAY_OVERRIDE=loaded.today_override,
+            SECRET_KEY=loaded.secret_key,
+        )
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+
+    app.config["RASA_URL"] = str(app.config["RASA_URL"]).rstrip("/")
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+
+    app.register_blueprint(chat.bp)
+    return app

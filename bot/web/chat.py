@@ -1,0 +1,137 @@
+"""The chat page and its JSON endpoint, which relays messages to Rasa's REST channel.
+
+Rasa's REST channel takes ``{"sender": ..., "message": ...}`` at ``/webhooks/rest/webhook``
+and answers with a list of bot messages, each with ``text``, ``buttons``, ``image`` or
+``custom``. This module checks what the browser sends, passes it on, and hands Rasa's
+list back as ``{"messages": [...]}``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from typing import Any
+
+import httpx
+from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("chat", __name__)
+
+MAX_MESSAGE_LENGTH = 2000
+SENDER_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")
+RASA_HEALTH_TIMEOUT = 5.0
+UNREACHABLE = "The assistant is not reachable right now. Please try again in a minute."
+
+
+class BadChatRequest(ValueError):
+    """The browser sent something the chat endpoint cannot relay; the message says what."""
+
+
+class RasaUnavailable(RuntimeError):
+    """Rasa could not be reached or gave an unusable answer."""
+
+
+def _today() -> tuple[dt.date, bool]:
+    """The date the server treats as today, and whether ``WAZI_TODAY`` set it."""
+    override: dt.date | None = current_app.config["TODAY_OVERRIDE"]
+    return (override, True) if override is not None else (dt.date.today(), False)
+
+
+def _read_chat_request() -> tuple[str, str]:
+    """The (sender, message) pair from the JSON body, or BadChatRequest."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadChatRequest('Send a JSON object like {"sender": "...", "message": "..."}.')
+
+    sender = body.get("sender")
+    message = body.get("message")
+    if not isinstance(sender, str) or sender == "":
+        raise BadChatRequest("The field 'sender' is missing or empty.")
+    if not isinstance(message, str) or message.strip() == "":
+        raise BadChatRequest("The field 'message' is missing or empty.")
+    if len(message) > MAX_MESSAGE_LENGTH:
+        raise BadChatRequest(
+            f"The message is too long: at most {MAX_MESSAGE_LENGTH} characters, please."
+        )
+    if not SENDER_PATTERN.fullmatch(sender):
+        raise BadChatRequest("The field 'sender' must be 8 to 64 letters, digits, '-' or '_'.")
+    return sender, message
+
+
+def _ask_rasa(sender: str, message: str) -> list[dict[str, Any]]:
+    """Send one message to Rasa's REST channel and return the bot's messages."""
+    url = f"{current_app.config['RASA_URL']}/webhooks/rest/webhook"
+    try:
+        response = httpx.post(
+            url,
+            json={"sender": sender, "message": message},
+            timeout=current_app.config["RASA_TIMEOUT"],
+        )
+    except httpx.HTTPError as exc:
+        raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc
+    if not response.is_success:
+        raise RasaUnavailable(f"Rasa answered HTTP {response.status_code}")
+    try:
+        messages = response.json()
+    except ValueError as exc:
+        raise RasaUnavailable("Rasa answered with something that is not JSON") from exc
+
+    if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
+        raise RasaUnavailable("Rasa answered JSON that is not a list of messages")
+    return messages
+
+
+@bp.get("/")
+def index() -> str:
+    """The chat page."""
+    today, overridden = _today()
+    return render_template("chat/index.html", today=today, today_overridden=overridden)
+
+
+@bp.post("/api/chat")
+def send() -> tuple[Response, int]:
+    """Relay one message to Rasa and return its replies."""
+    try:
+        sender, message = _read_chat_request()
+    except BadChatRequest as exc:
+        return jsonify(error=str(exc)), 400
+
+    try:
+        messages = _ask_rasa(sender, message)
+    except RasaUnavailable as exc:
+        # The reason only: never the message text or who sent it.
+        logger.warning("Chat message not delivered to Rasa: %s", exc)
+        return jsonify(error=UNREACHABLE), 502
+    return jsonify(messages=messages), 200
+
+
+@bp.get("/health")
+def health() -> Response:
+    """The web app itself is up."""
+    return jsonify(status="ok")
+
+
+@bp.get("/health/rasa")
+def health_rasa() -> tuple[Response, int]:
+    """Whether Rasa answers on its root URL ("Hello from Rasa: 3.6.21")."""
+    try:
+        response = httpx.get(f"{current_app.config['RASA_URL']}/", timeout=RASA_HEALTH_TIMEOUT)
+    except httpx.HTTPError as exc:
+        logger.warning("Rasa health check failed: %s: %s", type(exc).__name__, exc)
+        return jsonify(rasa="down"), 503
+    if not response.is_success:
+        logger.warning("Rasa health check failed: HTTP %s", response.status_code)
+        return jsonify(rasa="down"), 503
+    return jsonify(rasa="up"), 200
+
+
+@bp.app_errorhandler(HTTPException)
+def json_errors_for_api(exc: HTTPException) -> HTTPException | tuple[Response, int]:
+    """Answer errors under /api/ and /health in JSON, like the endpoints themselves."""
+    if request.path.startswith(("/api/", "/health")):
+        return jsonify(error=exc.description), exc.code or 500
+    return exc

@@ -1,0 +1,80 @@
+"""Shared fixtures: a fresh, empty database on each backend for every test that asks.
+
+``db_url`` runs a test twice: on a SQLite file in the test's temporary folder, and on a new
+PostgreSQL database (marked ``postgres``; deselect with ``-m "not postgres"``). The PostgreSQL
+databases are named ``wazi_test_<session token>_<n>``, so concurrent test sessions never
+share one, and each is dropped when its test ends. ``WAZI_TEST_POSTGRES_URL`` points at
+another server (default: the local one, database ``test``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+from collections.abc import Callable, Iterator
+
+import pytest
+from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy.orm import Session
+
+from bot.db.migrate import upgrade
+from bot.db.session import make_engine
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "WAZI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[Callable[[], str]]:
+    """A factory of new, empty PostgreSQL databases, all dropped at the end."""
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    token = secrets.token_hex(4)
+    counter = itertools.count(1)
+    created: list[str] = []
+
+    def create() -> str:
+        name = f"wazi_test_{token}_{next(counter)}"
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        created.append(name)
+        return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(False)
+
+    try:
+        yield create
+    finally:
+        with admin.connect() as conn:
+            for name in created:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
+)
+def db_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> str:
+    """The URL of an empty database (no tables) on each backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/wazi.sqlite3"
+    return request.getfixturevalue("postgres_database")()
+
+
+@pytest.fixture
+def migrated_url(db_url: str) -> str:
+    """``db_url`` after ``alembic upgrade head``."""
+    upgrade(db_url)
+    return db_url
+
+
+@pytest.fixture
+def engine(migrated_url: str) -> Iterator[Engine]:
+    engine = make_engine(migrated_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with Session(engine) as session:
+        yield session

@@ -1,0 +1,185 @@
+"""POST /api/chat and the health routes, through the test client against a fake Rasa."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from flask.testing import FlaskClient
+
+from bot.web.chat import UNREACHABLE
+
+SENDER = "3f2b8c1e-7d4a-4c55-9e1a-0b6e4f2a9d10"
+
+
+def test_relays_message_and_returns_rasa_messages(client: FlaskClient, fake_rasa) -> None:
+    response = client.post("/api/chat", json={"sender": SENDER, "message": "hi there"})
+
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "messages": [
+            {
+                "recipient_id": SENDER,
+                "text": "Hello",
+                "buttons": [
+                    {"title": "Yes", "payload": "/affirm"},
+                    {"title": "No", "payload": "/deny"},
+                ],
+            }
+        ]
+    }
+    assert fake_rasa.received == [{"sender": SENDER, "message": "hi there"}]
+
+
+def test_relays_button_payload(client: FlaskClient, fake_rasa) -> None:
+    response = client.post("/api/chat", json={"sender": SENDER, "message": "/affirm"})
+
+    assert response.status_code == 200
+    assert response.get_json()["messages"][0]["text"] == "Great, you said yes.\nAnything else?"
+    assert fake_rasa.received[-1] == {"sender": SENDER, "message": "/affirm"}
+
+
+def test_empty_rasa_answer_is_an_empty_list(client: FlaskClient, fake_rasa) -> None:
+    fake_rasa.raw_body = "[]"
+
+    response = client.post("/api/chat", json={"sender": SENDER, "message": "hi"})
+
+    assert response.status_code == 200
+    assert response.get_json() == {"messages": []}
+
+
+def test_message_of_exactly_2000_characters_is_accepted(client: FlaskClient) -> None:
+    response = client.post("/api/chat", json={"sender": SENDER, "message": "a" * 2000})
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        pytest.param({"data": "not json", "content_type": "text/plain"}, "JSON object", id="text"),
+        pytest.param(
+            {"data": "{broken", "content_type": "application/json"}, "JSON object", id="bad-json"
+        ),
+        pytest.param({"json": ["a", "list"]}, "JSON object", id="json-list"),
+        pytest.param({"json": {"message": "hi"}}, "'sender' is missing", id="no-sender"),
+        pytest.param({"json": {"sender": "", "message": "hi"}}, "'sender' is missing", id="empty"),
+        pytest.param({"json": {"sender": 12345678, "message": "hi"}}, "'sender'", id="sender-int"),
+        pytest.param({"json": {"sender": SENDER}}, "'message' is missing", id="no-message"),
+        pytest.param({"json": {"sender": SENDER, "message": ""}}, "'message'", id="empty-msg"),
+        pytest.param({"json": {"sender": SENDER, "message": "  \n"}}, "'message'", id="blank"),
+        pytest.param({"json": {"sender": SENDER, "message": None}}, "'message'", id="null-msg"),
+        pytest.param(
+            {"json": {"sender": SENDER, "message": "a" * 2001}}, "at most 2000", id="too-long"
+        ),
+        pytest.param({"json": {"sender": "short", "message": "hi"}}, "8 to 64", id="sender-short"),
+        pytest.param({"json": {"sender": "a" * 65, "message": "hi"}}, "8 to 64", id="sender-long"),
+        pytest.param(
+            {"json": {"sender": "has space 123", "message": "hi"}}, "8 to 64", id="sender-space"
+        ),
+        pytest.param(
+            {"json": {"sender": "abcdefgh\n", "message": "hi"}}, "8 to 64", id="sender-newline"
+        ),
+        pytest.param(
+            {"json": {"sender": "../../etc/pw", "message": "hi"}}, "8 to 64", id="sender-path"
+        ),
+    ],
+)
+def test_bad_requests_get_400_with_a_clear_error(
+    client: FlaskClient, fake_rasa, kwargs: dict, error: str
+) -> None:
+    response = client.post("/api/chat", **kwargs)
+
+    assert response.status_code == 400
+    assert error in response.get_json()["error"]
+    assert fake_rasa.received == []
+
+
+def test_body_too_large_gets_json_413(client: FlaskClient) -> None:
+    response = client.post("/api/chat", data="x" * 100_000, content_type="application/json")
+
+    assert response.status_code == 413
+    assert "error" in response.get_json()
+
+
+def test_get_on_api_gets_json_405(client: FlaskClient) -> None:
+    response = client.get("/api/chat")
+
+    assert response.status_code == 405
+    assert "error" in response.get_json()
+
+
+def test_rasa_unreachable_gives_502_and_logs_no_message_text(
+    make_app, closed_port_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = make_app(closed_port_url).test_client()
+
+    with caplog.at_level(logging.WARNING, logger="bot.web"):
+        response = client.post(
+            "/api/chat", json={"sender": SENDER, "message": "my secret loan question"}
+        )
+
+    assert response.status_code == 502
+    assert response.get_json() == {"error": UNREACHABLE}
+    assert "ConnectError" in caplog.text
+    assert "secret" not in caplog.text
+    assert SENDER not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("status", "raw_body", "reason"),
+    [
+        pytest.param(500, None, "HTTP 500", id="server-error"),
+        pytest.param(200, "<html>oops</html>", "not JSON", id="not-json"),
+        pytest.param(200, '{"text": "hi"}', "not a list", id="not-a-list"),
+        pytest.param(200, '["hi"]', "not a list", id="list-of-strings"),
+    ],
+)
+def test_rasa_errors_give_502(
+    client: FlaskClient,
+    fake_rasa,
+    caplog: pytest.LogCaptureFixture,
+    status: int,
+    raw_body: str | None,
+    reason: str,
+) -> None:
+    fake_rasa.status = status
+    fake_rasa.raw_body = raw_body
+
+    with caplog.at_level(logging.WARNING, logger="bot.web"):
+        response = client.post("/api/chat", json={"sender": SENDER, "message": "hi"})
+
+    assert response.status_code == 502
+    assert response.get_json() == {"error": UNREACHABLE}
+    assert reason in caplog.text
+
+
+def test_rasa_too_slow_gives_502(make_app, fake_rasa) -> None:
+    fake_rasa.delay = 1.0
+    client = make_app(fake_rasa.url, RASA_TIMEOUT=0.2).test_client()
+
+    response = client.post("/api/chat", json={"sender": SENDER, "message": "hi"})
+
+    assert response.status_code == 502
+    assert response.get_json() == {"error": UNREACHABLE}
+
+
+def test_health(client: FlaskClient) -> None:
+    response = client.get("/health")
+
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_health_rasa_up(client: FlaskClient) -> None:
+    response = client.get("/health/rasa")
+
+    assert response.status_code == 200
+    assert response.get_json() == {"rasa": "up"}
+
+
+def test_health_rasa_down(make_app, closed_port_url: str) -> None:
+    response = make_app(closed_port_url).test_client().get("/health/rasa")
+
+    assert response.status_code == 503
+    assert response.get_json() == {"rasa": "down"}
