@@ -33,6 +33,7 @@ ASK_PHONE = (
     "To keep your loan private, I first need to check who you are. "
     "What is your phone number, as registered with us? For example +254712345678."
 )
+ASK_PHONE_AGAIN = "What is your registered phone number?"
 ASK_BIRTH_DATE = (
     "Thank you. What is your date of birth? "
     "For example 1990-04-12 (year-month-day) or 12/04/1990 (day/month/year)."
@@ -97,8 +98,10 @@ class ActionAskPhoneNumber(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Ask for the registered phone number."""
-        dispatcher.utter_message(text=ASK_PHONE)
+        """Ask for the registered phone number (briefly when asking again)."""
+        with db() as session:
+            retry = identity(session, tracker).failed_attempts > 0
+        dispatcher.utter_message(text=ASK_PHONE_AGAIN if retry else ASK_PHONE)
         return []
 
 

@@ -38,14 +38,18 @@ def next_payment(view: LoanView, locale: Locale) -> str:
                 "count": len(standing.installments),
             }
         )
-        lines.append(
-            _("It pays %(principal)s of principal, %(interest)s of interest and %(fees)s of fees.")
-            % {
-                "principal": money(row.principal - upcoming.paid_principal, cur, locale),
-                "interest": money(row.interest - upcoming.paid_interest, cur, locale),
-                "fees": money(fees - upcoming.paid_fees, cur, locale),
-            }
-        )
+        split = {
+            "principal": money(row.principal - upcoming.paid_principal, cur, locale),
+            "interest": money(row.interest - upcoming.paid_interest, cur, locale),
+            "fees": money(fees - upcoming.paid_fees, cur, locale),
+        }
+        if fees - upcoming.paid_fees > 0:
+            text = _(
+                "It pays %(principal)s of principal, %(interest)s of interest and %(fees)s of fees."
+            )
+        else:
+            text = _("It pays %(principal)s of principal and %(interest)s of interest.")
+        lines.append(text % split)
     overdue = standing.overdue
     if overdue:
         oldest = overdue[0]
@@ -89,5 +93,5 @@ def answer(question: str, views: tuple[LoanView, ...], locale: Locale, today: dt
     if not views:
         return _("You have no active loan with us.")
     render = next_payment if question == NEXT_PAYMENT else balance
-    header = _("Figures as of %(date)s.") % {"date": day(today, locale)}
-    return "\n\n".join([*(render(v, locale) for v in views), header])
+    header = _("As of %(date)s:") % {"date": day(today, locale)}
+    return "\n".join([header, *(render(v, locale) for v in views)])

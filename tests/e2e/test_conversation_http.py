@@ -1,0 +1,132 @@
+"""Conversations over HTTP with the real Rasa server, action server and demo database."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from bot.db.models import AuditEntry, ChatIdentity, Client
+from bot.db.session import make_engine, session_scope
+from bot.i18n import money, reply_locale
+from bot.loan_answers import client_loans
+
+pytestmark = pytest.mark.e2e
+
+TODAY = dt.date(2026, 11, 25)
+AMINA = ("+254712000001", "1988-04-12")
+
+
+def _engine_figures(database_url: str, phone: str):
+    """The loan engine's view of a demo client's loans, read from the same database."""
+    engine = make_engine(database_url)
+    try:
+        with session_scope(engine) as session:
+            client = session.scalar(select(Client).where(Client.phone == phone))
+            return client_loans(session, client.id, TODAY)
+    finally:
+        engine.dispose()
+
+
+def test_greeting_offers_loan_questions(stack):
+    reply = stack.chat().say("hello")
+    assert "Wazi" in reply[0]["text"]
+    assert [b["payload"] for b in reply[0]["buttons"]] == ["/ask_next_payment", "/ask_balance"]
+
+
+def test_loan_question_is_answered_after_verification_from_the_database(stack):
+    chat = stack.chat()
+    ask = chat.texts("when is my next payment")
+    assert "phone number" in ask
+    assert "Ksh" not in ask  # nothing about the loan before verification
+
+    assert "date of birth" in chat.texts("0712000001")  # national format, Kenya
+    answer = chat.texts("12/04/1988")
+
+    # The pending question is answered without being asked again, with the engine's figures.
+    loans = _engine_figures(stack.database_url, AMINA[0])
+    (view,) = loans.loans
+    locale = reply_locale(loans.locale)
+    upcoming = view.standing.next_due
+    assert upcoming.number == 3
+    assert money(upcoming.remaining, "KES", locale) in answer
+    assert "1 December 2026" in answer
+    assert money(upcoming.installment.interest, "KES", locale) in answer
+    # Hand check: annuity 50,000 x 0.02 / (1 - 1.02^-12) = 4,727.98; installment 3's interest
+    # is 2% of the balance after two installments, 42,469.48 x 0.02 = 849.39.
+    assert "4,727.98" in answer
+    assert "849.39" in answer
+
+    # Now verified: the next question is answered at once.
+    balance = chat.texts("what is my balance")
+    assert "42,469.48" in balance
+    assert money(view.standing.payoff.amount, "KES", locale) in balance
+
+
+def test_payoff_for_a_client_with_two_loans_lists_both(stack):
+    chat = stack.chat()
+    chat.say("how much do i still owe")
+    chat.say("+256772000005")
+    answer = chat.texts("01.12.1990")
+    assert "L-5001" in answer and "L-5002" in answer
+    loans = _engine_figures(stack.database_url, "+256772000005")
+    locale = reply_locale(loans.locale)
+    for view in loans.loans:
+        assert money(view.standing.outstanding_principal, "UGX", locale) in answer
+        assert money(view.standing.payoff.amount, "UGX", locale) in answer
+
+
+def test_wrong_details_do_not_reveal_whether_the_phone_is_registered(stack):
+    registered, unknown = stack.chat(), stack.chat()
+    for chat, phone, born in (
+        (registered, AMINA[0], "1988-04-13"),
+        (unknown, "+254712999999", AMINA[1]),
+    ):
+        chat.say("my balance")
+        chat.say(phone)
+        reply = chat.texts(born)
+        assert "do not match our records" in reply
+        assert "Ksh" not in reply
+    assert registered.texts("x") == unknown.texts("x")  # same re-prompt, same wording
+
+
+def test_three_failures_lock_the_chat_identity(stack):
+    chat = stack.chat()
+    chat.say("when is my next payment")
+    replies = []
+    for _ in range(3):
+        chat.say(AMINA[0])
+        replies.append(chat.texts("1999-01-01"))
+    assert "2 attempt(s) left" in replies[0]
+    assert "paused after too many attempts" in replies[2]
+    assert "15 minute" in replies[2]
+
+    # Even the right details are refused while locked, and no figure is shown.
+    reply = chat.texts("what is my balance")
+    assert "paused after too many attempts" in reply
+    assert "Ksh" not in reply
+
+    engine = make_engine(stack.database_url)
+    try:
+        with session_scope(engine) as session:
+            identity = session.scalar(
+                select(ChatIdentity).where(ChatIdentity.channel_user_id == chat.sender)
+            )
+            assert identity.client_id is None
+            assert identity.locked_until is not None
+            actions = session.scalars(
+                select(AuditEntry.action).where(AuditEntry.actor_id == str(identity.id))
+            ).all()
+            assert actions.count("identity.failed") == 2
+            assert actions.count("identity.locked") == 1
+    finally:
+        engine.dispose()
+
+
+def test_unreadable_answers_get_a_clear_reprompt(stack):
+    chat = stack.chat()
+    chat.say("balance")
+    assert "does not look like a phone number" in chat.texts("hello there")
+    chat.say(AMINA[0])
+    assert "could not read that date" in chat.texts("last year")
