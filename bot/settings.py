@@ -50,7 +50,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "WAZI_TODAY",
-        "(unset: the real date; `make run` sets 2026-11-25)",
+        "(unset: the real date; make run sets 2026-11-25)",
         "An ISO date (YYYY-MM-DD) that replaces today's date everywhere, "
         "so demos and tests are reproducible.",
     ),
@@ -190,5 +190,6 @@ def markdown_table() -> str:
     """The settings as a Markdown table, for the README."""
     lines = ["| Variable | Default | Meaning |", "|---|---|---|"]
     for s in SETTINGS:
-        lines.append(f"| `{s.name}` | `{s.default}` | {s.description} |")
+        default = s.default if s.default.startswith("(") else f"`{s.default}`"
+        lines.append(f"| `{s.name}` | {default} | {s.description} |")
     return "\n".join(lines)
