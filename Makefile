@@ -16,7 +16,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 .PHONY: help install install-browser db train run test lint unit validate conversations e2e lock clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 install: $(VENV)/.installed $(RASA_VENV)/.installed ## Create both environments (fast when nothing changed)
 
@@ -52,8 +52,10 @@ db: install ## Migrate and seed the demo database (SQLite by default)
 train: install ## Train the Rasa model unless one for these inputs is cached in models/
 	@$(PY) -m bot.training train
 
+run: export WAZI_TODAY ?= 2026-11-25
 run: install db train ## Run Wazi locally: Rasa, the action server and the web chat
-	@WAZI_MODEL=$$($(PY) -m bot.training path) WAZI_TODAY=$${WAZI_TODAY:-2026-11-25} \
+	@echo "Demo mode: today is $$WAZI_TODAY (WAZI_TODAY). Starting Rasa (about 20 s), actions and the web chat..."
+	@WAZI_MODEL=$$($(PY) -m bot.training path) \
 		$(VENV)/bin/honcho start -f Procfile
 
 lint: install ## ruff lint and format check
