@@ -7,8 +7,11 @@ setting ends the command with one line ``wazi: error: <message>`` and exit statu
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import sys
+from collections.abc import Callable
+from typing import Concatenate, ParamSpec, TypeVar
 
 import click
 from sqlalchemy import Engine, make_url
@@ -22,6 +25,9 @@ logger = logging.getLogger(__name__)
 
 EXIT_BAD_SETTING = 2
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
 
 @dataclasses.dataclass(frozen=True)
 class Context:
@@ -29,17 +35,27 @@ class Context:
     engine: Engine
 
 
+def connected(command: Callable[Concatenate[Context, P], R]) -> Callable[P, R]:
+    """Run ``command`` with the settings loaded and the database known to answer."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        config = settings.load()
+        logging.basicConfig(level=config.log_level, format="%(levelname)s %(name)s: %(message)s")
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+        engine = make_engine(config.database_url)
+        try:
+            check_connection(engine)
+            return command(Context(config, engine), *args, **kwargs)
+        finally:
+            engine.dispose()
+
+    return wrapper
+
+
 @click.group()
-@click.pass_context
-def cli(ctx: click.Context) -> None:
+def cli() -> None:
     """Run Wazi's maintenance tasks."""
-    config = settings.load()
-    logging.basicConfig(level=config.log_level, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    engine = make_engine(config.database_url)
-    ctx.call_on_close(engine.dispose)
-    check_connection(engine)
-    ctx.obj = Context(config, engine)
 
 
 @cli.group()
@@ -48,7 +64,7 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.pass_obj
+@connected
 def db_upgrade(obj: Context) -> None:
     """Apply every pending migration."""
     upgrade(obj.settings.database_url)
@@ -56,7 +72,7 @@ def db_upgrade(obj: Context) -> None:
 
 
 @db.command("check")
-@click.pass_obj
+@connected
 def db_check(obj: Context) -> None:
     """Check that the database answers (exit status 0 when it does)."""
     revision = current_revision(obj.engine) or "none: run `wazi db upgrade`"
@@ -69,13 +85,13 @@ def demo_group() -> None:
 
 
 @demo_group.command("seed")
-@click.pass_obj
+@connected
 def demo_seed(obj: Context) -> None:
     """Migrate, then load the demo clients, loans and repayments (idempotent)."""
     upgrade(obj.settings.database_url)
     today = obj.settings.today()
     with session_scope(obj.engine) as session:
-        result = demo.seed(session, today)
+        result = demo.seed(session, today, admin_password=obj.settings.admin_password)
     click.echo(
         f"demo data: {result.clients} clients, {result.loans} loans, "
         f"{result.repayments} repayments (today {today.isoformat()})"
@@ -84,17 +100,17 @@ def demo_seed(obj: Context) -> None:
 
 @cli.command("settings")
 @click.option("--markdown", is_flag=True, help="Print the documented table for the README.")
-@click.pass_obj
-def show_settings(obj: Context, markdown: bool) -> None:
+def show_settings(markdown: bool) -> None:
     """Print the current settings (or, with --markdown, the table of all settings)."""
     if markdown:
         click.echo(settings.markdown_table())
         return
-    for f in dataclasses.fields(obj.settings):
-        value = getattr(obj.settings, f.name)
+    current = settings.load()
+    for f in dataclasses.fields(current):
+        value = getattr(current, f.name)
         if f.name == "database_url":
             value = _safe_url(value)
-        elif f.name == "secret_key":
+        elif f.name in {"secret_key", "admin_password"}:
             value = "(set)" if value else "(unset)"
         click.echo(f"{f.name} = {value}")
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -352,11 +351,6 @@ def repayment_reference(account_no: str, installment: int) -> str:
     return f"{account_no}-{installment}"
 
 
-def admin_password_from_env() -> str:
-    """The demo admin's password: ``WAZI_ADMIN_PASSWORD``, or a default fit only for demos."""
-    return os.environ.get("WAZI_ADMIN_PASSWORD") or DEFAULT_ADMIN_PASSWORD
-
-
 # --- loading ------------------------------------------------------------------------------
 
 
@@ -555,7 +549,7 @@ def seed(session: Session, today: dt.date, admin_password: str | None = None) ->
             loans += 1
             repayments += _repayments(sync, loan, loan_spec, today)
 
-    _staff_admin(sync, admin_password or admin_password_from_env())
+    _staff_admin(sync, admin_password or DEFAULT_ADMIN_PASSWORD)
 
     result = SeedResult(clients, loans, repayments, sync.changes())
     if result.changed:

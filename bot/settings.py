@@ -79,6 +79,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Countries (ISO 3166 codes) whose national phone formats are accepted "
         "when a client types a number without the + prefix.",
     ),
+    Setting(
+        "WAZI_ADMIN_PASSWORD",
+        "(unset: wazi-demo-admin)",
+        "Password of the `admin` staff user that `wazi demo seed` creates; set it anywhere "
+        "but a local demo.",
+    ),
     Setting("WAZI_LOG_LEVEL", "INFO", "Log level of Wazi's own processes."),
 )
 
@@ -135,6 +141,7 @@ class Settings:
     verify_max_failures: int
     verify_lock_minutes: int
     phone_regions: tuple[str, ...]
+    admin_password: str | None
     log_level: str
 
     def today(self) -> dt.date:
@@ -182,6 +189,7 @@ def load() -> Settings:
         verify_max_failures=_int("WAZI_VERIFY_MAX_FAILURES", minimum=1),
         verify_lock_minutes=_int("WAZI_VERIFY_LOCK_MINUTES", minimum=1),
         phone_regions=regions,
+        admin_password=_env("WAZI_ADMIN_PASSWORD"),
         log_level=log_level,
     )
 

@@ -1,0 +1,102 @@
+"""The ``wazi`` command, run as a user runs it: a separate process with its own environment."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+WAZI = Path(sys.executable).with_name("wazi")
+
+
+def run_wazi(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("WAZI_")}
+    return subprocess.run(
+        [str(WAZI), *args],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def sqlite_env(tmp_path: Path) -> dict[str, str]:
+    return {
+        "WAZI_DATA_DIR": str(tmp_path),
+        "WAZI_DATABASE_URL": f"sqlite:///{tmp_path}/cli.sqlite3",
+        "WAZI_TODAY": "2026-11-25",
+    }
+
+
+def test_bad_today_is_one_line_and_exit_2(sqlite_env: dict[str, str]) -> None:
+    result = run_wazi("db", "check", **{**sqlite_env, "WAZI_TODAY": "25/11/2026"})
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith("wazi: error: WAZI_TODAY")
+    assert "25/11/2026" in result.stderr
+
+
+def test_unreachable_database_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = run_wazi(
+        "demo",
+        "seed",
+        WAZI_DATA_DIR=str(tmp_path),
+        WAZI_DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/x",
+    )
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith("wazi: error: WAZI_DATABASE_URL")
+
+
+def test_unknown_driver_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = run_wazi(
+        "db", "check", WAZI_DATA_DIR=str(tmp_path), WAZI_DATABASE_URL="nosuchdb://x/y"
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "wazi: error: WAZI_DATABASE_URL: unsupported database driver 'nosuchdb'"
+    ]
+
+
+def test_demo_seed_migrates_seeds_and_summarises(sqlite_env: dict[str, str]) -> None:
+    summary = "demo data: 5 clients, 6 loans, 27 repayments (today 2026-11-25)"
+    first = run_wazi("demo", "seed", **sqlite_env)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.splitlines() == [summary]
+
+    again = run_wazi("demo", "seed", **sqlite_env)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.splitlines() == [summary]
+
+    check = run_wazi("db", "check", **sqlite_env)
+    assert check.returncode == 0, check.stderr
+    assert "revision 0001" in check.stdout
+
+
+def test_db_upgrade_creates_the_schema(sqlite_env: dict[str, str]) -> None:
+    result = run_wazi("db", "upgrade", **sqlite_env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["database schema at revision 0001"]
+
+
+def test_settings_markdown_lists_every_setting(sqlite_env: dict[str, str]) -> None:
+    from bot.settings import markdown_table
+
+    result = run_wazi("settings", "--markdown", **sqlite_env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == markdown_table() + "\n"
+
+
+def test_settings_shows_values_without_secrets(sqlite_env: dict[str, str]) -> None:
+    env = {**sqlite_env, "WAZI_SECRET_KEY": "do-not-print-me"}
+    result = run_wazi("settings", **env)
+    assert result.returncode == 0, result.stderr
+    assert "today_override = 2026-11-25" in result.stdout
+    assert "secret_key = (set)" in result.stdout
+    assert "do-not-print-me" not in result.stdout
