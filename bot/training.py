@@ -50,7 +50,11 @@ def train(root: Path = PROJECT_ROOT) -> Path:
     target = model_path(root)
     if target.exists():
         return target
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONWARNINGS": "ignore::DeprecationWarning"}
+    env = {
+        **os.environ,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "PYTHONWARNINGS": "ignore::DeprecationWarning",
+    }
     subprocess.run(
         [
             str(RASA),
