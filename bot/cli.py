@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import json
 import logging
 import sys
 from collections.abc import Callable
@@ -19,6 +20,13 @@ from sqlalchemy import Engine, make_url
 from bot import demo, settings
 from bot.db.migrate import current_revision, upgrade
 from bot.db.session import check_connection, make_engine, session_scope
+from bot.loans.flows_json import InputError as FlowsInputError
+from bot.loans.flows_json import rates_as_json, rates_from_flows_json
+from bot.loans.quote import quote, quote_as_json, render_table
+from bot.loans.rates import NoRateError
+from bot.loans.schedule import InvalidTerms
+from bot.loans.terms_json import InputError, payments_from_json, terms_from_json
+from bot.loans.terms_json import date as parse_date
 from bot.settings import SettingError, Settings
 
 logger = logging.getLogger(__name__)
@@ -115,17 +123,73 @@ def show_settings(markdown: bool) -> None:
         click.echo(f"{f.name} = {value}")
 
 
+@cli.group("loan")
+def loan_group() -> None:
+    """Loan figures from terms in JSON files (no database needed)."""
+
+
+def _read_json(path: str) -> object:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except OSError as exc:
+        raise click.ClickException(f"{path}: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(
+            f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})"
+        ) from None
+
+
+@loan_group.command("quote")
+@click.argument("terms_file", metavar="TERMS.json")
+@click.option("--payments", "payments_file", metavar="PAYMENTS.json", help="Payments made.")
+@click.option("--today", help="Also show where the loan stands on this date (YYYY-MM-DD).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON, every amount a decimal string.")
+def loan_quote(
+    terms_file: str, payments_file: str | None, today: str | None, as_json: bool
+) -> None:
+    """Schedule, totals, APR and EIR of a loan; with --today, its status too."""
+    try:
+        terms = terms_from_json(_read_json(terms_file))
+        payments = payments_from_json(_read_json(payments_file)) if payments_file else []
+        on = parse_date(today, "--today") if today else None
+        result = quote(terms, payments, on)
+    except (InputError, InvalidTerms) as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(quote_as_json(result), indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_table(result))
+
+
+@loan_group.command("rate")
+@click.argument("flows_file", metavar="FLOWS.json")
+def loan_rate(flows_file: str) -> None:
+    """APR and EIR (and, for dated flows, the actual-days EIR) of a list of cash flows."""
+    try:
+        rates = rates_from_flows_json(_read_json(flows_file))
+    except (FlowsInputError, NoRateError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps(rates_as_json(rates), indent=2))
+
+
 def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
 def main() -> None:
-    """Entry point of the ``wazi`` script."""
+    """Entry point of the ``wazi`` script: any refused input is one line and exit status 2."""
     try:
-        cli(prog_name="wazi")
+        cli(prog_name="wazi", standalone_mode=False)
     except SettingError as exc:
         click.echo(f"wazi: error: {exc}", err=True)
         sys.exit(EXIT_BAD_SETTING)
+    except click.ClickException as exc:
+        click.echo(f"wazi: error: {exc.format_message()}", err=True)
+        sys.exit(EXIT_BAD_SETTING)
+    except click.exceptions.Abort:
+        click.echo("wazi: aborted", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -130,6 +130,7 @@ def verify(
 ) -> Attempt:
     """Check a phone number and a birth date; link the identity to the client on a match."""
     if (until := locked_until(identity, now)) is not None:
+        _audit(session, identity, "identity.refused", reason="locked")
         return Attempt(Outcome.LOCKED, locked_until=until)
 
     client = None

@@ -5,7 +5,7 @@ Rules (each rounding is half-up to the currency's minor unit, in ``bot.money``):
   equal installments use the annuity payment, rounded; the last installment pays what is left;
 - equal principal: principal / installments, rounded; the last absorbs the remainder;
 - flat: total interest = principal x periodic rate x installments, rounded once, spread evenly
-  (rounded) with the last absorbing the remainder;
+  (rounded, never more than is left) with the last absorbing the remainder;
 - grace periods pay interest only.
 """
 
@@ -154,7 +154,7 @@ def validate(terms: LoanTerms) -> None:
     if terms.rate < 0:
         raise InvalidTerms("rate", "must not be negative")
     if terms.first_due_date is not None and terms.first_due_date <= terms.disbursement_date:
-        raise InvalidTerms("first_payment_date", "must be after the disbursement date")
+        raise InvalidTerms("first_due_date", "must be after the disbursement date")
 
 
 def _disbursement(terms: LoanTerms) -> Disbursement:
@@ -208,11 +208,13 @@ def _principal_and_interest(
         paid_principal = paid_interest = ZERO
         for k in range(1, n + 1):
             last = k == n
-            interest = total_interest - paid_interest if last else even_interest
+            interest_left = total_interest - paid_interest
+            interest = interest_left if last else min(even_interest, interest_left)
             if k <= grace:
                 part = ZERO
             else:
-                part = principal - paid_principal if last else even_principal
+                principal_left = principal - paid_principal
+                part = principal_left if last else min(even_principal, principal_left)
             parts.append((part, interest))
             paid_principal += part
             paid_interest += interest

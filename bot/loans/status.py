@@ -193,7 +193,7 @@ def _payoff(schedule: Schedule, ledgers: list[_Ledger], today: dt.date) -> Payof
         rule = terms.prepayment.interest
         if rule is PrepaymentInterest.ALL_REMAINING:
             interest += sum((lg.owed("interest") for lg in future), ZERO)
-            fees += sum((lg.row.fees + lg.row.tax for lg in future), ZERO)
+            fees += sum((lg.charges_owed() for lg in future), ZERO)
         else:
             owed = current.owed("interest")
             if rule is PrepaymentInterest.ACCRUED_TO_DATE:
@@ -202,7 +202,7 @@ def _payoff(schedule: Schedule, ledgers: list[_Ledger], today: dt.date) -> Payof
                 accrued = round_money(current.row.interest * elapsed / length, cur)
                 owed = max(accrued - current.paid["interest"], ZERO)
             interest += owed
-            fees += current.row.fees + current.row.tax
+            fees += current.charges_owed()
 
     fee = terms.prepayment
     if fee.fee_kind is AmountKind.PERCENT_OF_PRINCIPAL:

@@ -74,6 +74,23 @@ class PrepaymentInterest(enum.StrEnum):
     ALL_REMAINING = "all_remaining"
 
 
+class AllocationPart(enum.StrEnum):
+    """The parts of an installment a payment can go to."""
+
+    PENALTIES = "penalties"
+    FEES = "fees"
+    INTEREST = "interest"
+    PRINCIPAL = "principal"
+
+
+DEFAULT_ALLOCATION = (
+    AllocationPart.PENALTIES,
+    AllocationPart.FEES,
+    AllocationPart.INTEREST,
+    AllocationPart.PRINCIPAL,
+)
+
+
 @dataclass(frozen=True)
 class Charge:
     """A fee or an insurance premium."""
@@ -128,6 +145,8 @@ class LoanTerms:
     savings: Savings = field(default_factory=Savings)
     penalty: PenaltyRule = field(default_factory=PenaltyRule)
     prepayment: PrepaymentRule = field(default_factory=PrepaymentRule)
+    installment_multiple: Decimal | None = None  # round installments to e.g. 50 or 100
+    allocation_order: tuple[AllocationPart, ...] | None = None  # None: DEFAULT_ALLOCATION
 
 
 @dataclass(frozen=True)

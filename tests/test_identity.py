@@ -1,0 +1,241 @@
+"""Reading phone numbers and birth dates, and checking them against a client on each backend."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from sqlalchemy import Engine, select
+
+from bot.db.models import AuditEntry, ChatIdentity, Client
+from bot.db.session import session_scope
+from bot.identity import (
+    Attempt,
+    Outcome,
+    Policy,
+    identity_for,
+    is_verified,
+    parse_birth_date,
+    phone_candidates,
+    verify,
+)
+
+REGIONS = ("KE", "UG", "TZ")
+PHONE, BORN = "+254712000001", dt.date(1988, 4, 12)
+POLICY = Policy(max_failures=3, lock_minutes=15)
+NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
+TODAY = NOW.date()
+
+# --- phone numbers ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "regions", "expected"),
+    [
+        ("+254712000001", REGIONS, ["+254712000001"]),
+        ("  +254 712 000 001 ", REGIONS, ["+254712000001"]),
+        ("+254-712-000-001", (), ["+254712000001"]),  # a leading + needs no region
+        ("0712000001", ("KE",), ["+254712000001"]),
+        # a national number is read in every configured region where it is valid
+        ("0712000001", REGIONS, ["+254712000001", "+256712000001", "+255712000001"]),
+        ("0712 000 001", ("KE",), ["+254712000001"]),
+        ("0712000001", (), []),  # no region to read a national number in
+        ("hello there", REGIONS, []),
+        ("", REGIONS, []),
+        ("   ", REGIONS, []),
+        ("+254", REGIONS, []),
+        ("0712", REGIONS, []),
+        ("+2547120000019999", REGIONS, []),
+    ],
+)
+def test_phone_candidates(text: str, regions: tuple[str, ...], expected: list[str]) -> None:
+    assert phone_candidates(text, regions) == expected
+
+
+# --- birth dates --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1988-04-12", dt.date(1988, 4, 12)),
+        (" 1988-4-2 ", dt.date(1988, 4, 2)),
+        ("1988/04/12", dt.date(1988, 4, 12)),
+        ("12/04/1988", dt.date(1988, 4, 12)),  # day first
+        ("12.04.1988", dt.date(1988, 4, 12)),
+        ("12-04-1988", dt.date(1988, 4, 12)),
+        ("2/4/1988", dt.date(1988, 4, 2)),
+        ("29/02/1988", dt.date(1988, 2, 29)),  # a leap year
+    ],
+)
+def test_parse_birth_date(text: str, expected: dt.date) -> None:
+    assert parse_birth_date(text, TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "31/02/1990",  # no such day
+        "29/02/1990",  # not a leap year
+        "1990-13-01",
+        "00/01/1990",
+        "12/04/2027",  # in the future
+        "2026-11-25",  # today
+        "1899-12-31",  # too long ago
+        "12/04/88",  # two-digit year
+        "last year",
+        "",
+        "1988-04-12T00:00",
+    ],
+)
+def test_parse_birth_date_rejects(text: str) -> None:
+    assert parse_birth_date(text, TODAY) is None
+
+
+# --- verify() against a database ----------------------------------------------------------
+
+
+def add_client(engine: Engine) -> int:
+    with session_scope(engine) as session:
+        client = Client(name="Amina Njeri", phone=PHONE, date_of_birth=BORN, locale="sw_KE")
+        session.add(client)
+        session.flush()
+        return client.id
+
+
+def attempt(
+    engine: Engine, user: str, phone_text: str, born_text: str, now: dt.datetime = NOW
+) -> Attempt:
+    """One check, in its own transaction, as the identity form runs it."""
+    with session_scope(engine) as session:
+        identity = identity_for(session, "web", user)
+        return verify(
+            session,
+            identity,
+            phone_candidates(phone_text, REGIONS),
+            parse_birth_date(born_text, now.date()),
+            now,
+            POLICY,
+        )
+
+
+def stored_identity(engine: Engine, user: str) -> ChatIdentity:
+    with session_scope(engine) as session:
+        return identity_for(session, "web", user)
+
+
+def audit_rows(engine: Engine, user: str) -> list[AuditEntry]:
+    identity_id = str(stored_identity(engine, user).id)
+    with session_scope(engine) as session:
+        return list(
+            session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.subject_id == identity_id)
+                .order_by(AuditEntry.id)
+            )
+        )
+
+
+def assert_no_personal_data(rows: list[AuditEntry]) -> None:
+    for row in rows:
+        stored = json.dumps(
+            [row.actor_type, row.actor_id, row.action, row.subject_type, row.subject_id]
+            + [row.details]
+        )
+        for secret in ("712000001", "712999999", "1988", "1999", "04-12", "12/04"):
+            assert secret not in stored, (row.action, stored)
+
+
+def test_matching_details_link_the_identity(engine: Engine) -> None:
+    client_id = add_client(engine)
+    # a national number, read in every region; the Kenyan reading is the registered one
+    result = attempt(engine, "chat-1", "0712 000 001", "12/04/1988")
+    assert result == Attempt(Outcome.VERIFIED, client_id=client_id)
+
+    identity = stored_identity(engine, "chat-1")
+    assert identity.client_id == client_id
+    assert identity.verified_at == NOW
+    assert is_verified(identity)
+
+    rows = audit_rows(engine, "chat-1")
+    assert [row.action for row in rows] == ["identity.verified"]
+    assert rows[0].details == {"channel": "web", "client_id": client_id}
+    assert (rows[0].actor_type, rows[0].subject_type) == ("chat", "chat_identity")
+    assert_no_personal_data(rows)
+
+
+def test_wrong_phone_and_wrong_date_fail_alike(engine: Engine) -> None:
+    add_client(engine)
+    unknown_phone = attempt(engine, "chat-1", "+254712999999", "1988-04-12")
+    wrong_date = attempt(engine, "chat-2", PHONE, "1988-04-13")
+    expected = Attempt(Outcome.MISMATCH, attempts_left=2)
+    assert unknown_phone == wrong_date == expected
+
+    for user in ("chat-1", "chat-2"):
+        identity = stored_identity(engine, user)
+        assert (identity.client_id, identity.failed_attempts) == (None, 1)
+    # the audit log tells the two apart no more than the answer does
+    first, second = audit_rows(engine, "chat-1"), audit_rows(engine, "chat-2")
+    assert [(r.action, r.details) for r in first] == [(r.action, r.details) for r in second]
+    assert [r.action for r in first] == ["identity.failed"]
+    assert_no_personal_data(first + second)
+
+
+def test_missing_details_count_as_a_failure(engine: Engine) -> None:
+    add_client(engine)
+    assert attempt(engine, "chat-1", "not a phone", "1988-04-12").outcome is Outcome.MISMATCH
+    assert attempt(engine, "chat-1", PHONE, "not a date").outcome is Outcome.MISMATCH
+    assert stored_identity(engine, "chat-1").failed_attempts == 2
+
+
+def test_three_failures_lock_for_fifteen_minutes(engine: Engine) -> None:
+    client_id = add_client(engine)
+    minute = dt.timedelta(minutes=1)
+    first = attempt(engine, "chat-1", PHONE, "1999-01-01", NOW)
+    second = attempt(engine, "chat-1", "+254712999999", "1988-04-12", NOW + minute)
+    third = attempt(engine, "chat-1", PHONE, "1999-01-01", NOW + 2 * minute)
+    assert (first.outcome, first.attempts_left) == (Outcome.MISMATCH, 2)
+    assert (second.outcome, second.attempts_left) == (Outcome.MISMATCH, 1)
+    until = NOW + 2 * minute + dt.timedelta(minutes=15)
+    assert third == Attempt(Outcome.LOCKED, locked_until=until)
+    assert stored_identity(engine, "chat-1").locked_until == until
+
+    # Even the right details are refused until the lock ends...
+    for when in (NOW + 3 * minute, until - dt.timedelta(seconds=1)):
+        assert attempt(engine, "chat-1", PHONE, "1988-04-12", when) == Attempt(
+            Outcome.LOCKED, locked_until=until
+        )
+    assert stored_identity(engine, "chat-1").client_id is None
+    # ...and accepted once it has.
+    assert attempt(engine, "chat-1", PHONE, "1988-04-12", until) == Attempt(
+        Outcome.VERIFIED, client_id=client_id
+    )
+    identity = stored_identity(engine, "chat-1")
+    assert (identity.client_id, identity.failed_attempts, identity.locked_until) == (
+        client_id,
+        0,
+        None,
+    )
+
+    rows = audit_rows(engine, "chat-1")
+    assert [row.action for row in rows] == [
+        "identity.failed",
+        "identity.failed",
+        "identity.locked",
+        "identity.refused",
+        "identity.refused",
+        "identity.verified",
+    ]
+    assert rows[2].details == {"channel": "web", "minutes": 15}
+    assert_no_personal_data(rows)
+
+
+def test_a_lock_that_ended_gives_three_fresh_attempts(engine: Engine) -> None:
+    add_client(engine)
+    for k in range(3):
+        attempt(engine, "chat-1", PHONE, "1999-01-01", NOW + dt.timedelta(seconds=k))
+    later = NOW + dt.timedelta(minutes=30)
+    assert attempt(engine, "chat-1", PHONE, "1999-01-01", later) == Attempt(
+        Outcome.MISMATCH, attempts_left=2
+    )
