@@ -14,7 +14,7 @@ export RASA_TELEMETRY_ENABLED := false
 export WAZI_ACTIONS_PORT ?= 5055
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install install-browser db train run test lint unit validate conversations e2e lock clean
+.PHONY: help install install-browser db train run test lint unit validate conversations e2e lock bench-loans clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -86,6 +86,9 @@ e2e: train ## End-to-end: real Rasa server and action server over HTTP
 	$(VENV)/bin/pytest -m e2e
 
 test: lint unit validate conversations e2e ## Everything CI runs
+
+bench-loans: install ## Print the loan engine's speed (target: under 1 ms a loan)
+	$(PY) bench/loans.py
 
 clean: ## Remove environments, models, caches and the local database
 	rm -rf $(VENV) $(RASA_VENV) models data .cache results .pytest_cache .ruff_cache

@@ -20,7 +20,6 @@ from sqlalchemy import Engine, make_url
 from bot import demo, settings
 from bot.db.migrate import current_revision, upgrade
 from bot.db.session import check_connection, make_engine, session_scope
-from bot.loans.flows_json import InputError as FlowsInputError
 from bot.loans.flows_json import rates_as_json, rates_from_flows_json
 from bot.loans.quote import quote, quote_as_json, render_table
 from bot.loans.rates import NoRateError
@@ -168,7 +167,7 @@ def loan_rate(flows_file: str) -> None:
     """APR and EIR (and, for dated flows, the actual-days EIR) of a list of cash flows."""
     try:
         rates = rates_from_flows_json(_read_json(flows_file))
-    except (FlowsInputError, NoRateError) as exc:
+    except (InputError, NoRateError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(rates_as_json(rates), indent=2))
 

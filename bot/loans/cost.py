@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from bot.loans.rates import Flow, Rates, rates_for_dates, rates_for_periods
+from bot.loans.rates import Flow, Rates, rates_for_dates
 from bot.loans.schedule import Schedule, charge_amount
 from bot.loans.terms import ChargeCategory, ChargeTiming, Frequency
 from bot.money import ZERO
@@ -92,19 +92,8 @@ def cash_flows(schedule: Schedule) -> list[Flow]:
 
 
 def loan_rates(schedule: Schedule) -> Rates:
-    """APR and EIR from the periodic IRR, and the actual-days EIR from the dated flows."""
-    flows = cash_flows(schedule)
-    frequency = schedule.terms.frequency
-    by_period = rates_for_periods(
-        [Flow(amount=f.amount, period=f.period) for f in flows], frequency.periods_per_year
-    )
-    by_date = rates_for_dates(
-        [Flow(amount=f.amount, date=f.date) for f in flows], _UNIT_PERIOD[frequency]
-    )
-    return Rates(
-        periodic_rate=by_period.periodic_rate,
-        periods_per_year=by_period.periods_per_year,
-        apr_percent=by_period.apr_percent,
-        eir_percent=by_period.eir_percent,
-        eir_actual_days_percent=by_date.eir_actual_days_percent,
-    )
+    """APR and EIR by the actuarial method (Reg Z Appendix J, which for a regular schedule is
+    the periodic IRR x periods per year, the MFTransparency convention), and the EIR over
+    actual days / 365 (XIRR)."""
+    flows = [Flow(amount=f.amount, date=f.date) for f in cash_flows(schedule)]
+    return rates_for_dates(flows, _UNIT_PERIOD[schedule.terms.frequency])

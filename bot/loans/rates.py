@@ -60,6 +60,8 @@ _HUNDRED = Decimal(100)
 # The bracket, in x = ln(1 + i): i from -99.99% to +1,000,000% per period.
 _X_LOW = math.log(1e-4)
 _X_HIGH = math.log(1e4)
+# An annual rate compounds a high daily or weekly one: allow up to 10^12 % a year for XIRR.
+_X_HIGH_ANNUAL = math.log(1e10)
 _X_TOLERANCE = 1e-14
 _MAX_ITERATIONS = 200
 _SCAN_POINTS = 400
@@ -168,9 +170,9 @@ def _initial_guess(terms: _Terms) -> float:
     return math.log(paid / received) / gap
 
 
-def _bracket_by_scan(terms: _Terms) -> tuple[float, float]:
+def _bracket_by_scan(terms: _Terms, x_high: float = _X_HIGH) -> tuple[float, float]:
     """For flows that change sign more than once: the one bracket where the NPV changes sign."""
-    step = (_X_HIGH - _X_LOW) / _SCAN_POINTS
+    step = (x_high - _X_LOW) / _SCAN_POINTS
     brackets = []
     x0, (v0, _) = _X_LOW, _npv(terms, _X_LOW)
     for k in range(1, _SCAN_POINTS + 1):
@@ -187,7 +189,7 @@ def _bracket_by_scan(terms: _Terms) -> tuple[float, float]:
     return brackets[0]
 
 
-def _solve(terms: _Terms) -> float:
+def _solve(terms: _Terms, x_high: float = _X_HIGH) -> float:
     """The rate per period i (a float) that makes the discounted flows sum to zero."""
     if not terms.amounts:
         raise NoRateError("every flow is zero")
@@ -200,9 +202,9 @@ def _solve(terms: _Terms) -> float:
     if not signs[0]:  # the lender's view: flip every sign so both views give identical bits
         terms.amounts = [-a for a in terms.amounts]
     if changes == 1:
-        low, high = _X_LOW, _X_HIGH
+        low, high = _X_LOW, x_high
     else:
-        low, high = _bracket_by_scan(terms)
+        low, high = _bracket_by_scan(terms, x_high)
     f_low, _ = _npv(terms, low)
     f_high, _ = _npv(terms, high)
     if f_low == 0.0:
@@ -393,7 +395,8 @@ def xirr(flows: Sequence[Flow]) -> float:
     dated = _dated(flows)
     start = dated[0][0]
     amounts = [float(a) for _, a in dated]
-    return _solve(_Terms(amounts, [(d - start).days / 365 for d, _ in dated], [0.0] * len(dated)))
+    years = [(d - start).days / 365 for d, _ in dated]
+    return _solve(_Terms(amounts, years, [0.0] * len(dated)), _X_HIGH_ANNUAL)
 
 
 def rates_for_dates(flows: Sequence[Flow], unit_period: str) -> Rates:

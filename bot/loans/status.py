@@ -2,43 +2,68 @@
 
 Payments are applied oldest first, installment by installment in due order, and within an
 installment in the order penalties, fees (with taxes and savings contributions), interest,
-principal. Late-payment penalties are assessed by the product's rule as time passes.
+principal, unless the terms give another ``allocation_order``. Late-payment penalties are
+assessed by the product's rule as time passes. Anything paid beyond the whole schedule is
+reported as ``unapplied``, never lost.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from bot.loans.schedule import Installment, Schedule
-from bot.loans.terms import AmountKind, Payment, PenaltyKind, PenaltyRule, PrepaymentInterest
+from bot.loans.terms import (
+    DEFAULT_ALLOCATION,
+    AmountKind,
+    Payment,
+    PenaltyKind,
+    PenaltyRule,
+    PrepaymentInterest,
+)
 from bot.money import HUNDRED, ZERO, round_money
 
 PARTS = ("penalties", "fees", "interest", "principal")
 
 
-@dataclass
 class _Ledger:
     """Mutable bookkeeping for one installment while payments are replayed."""
 
-    row: Installment
-    penalties: Decimal = ZERO
-    paid: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(PARTS, ZERO))
-    penalty_accrued_to: dt.date | None = None
-    paid_off_on: dt.date | None = None
+    __slots__ = ("row", "due", "paid", "penalty_accrued_to", "paid_off_on")
+
+    def __init__(self, row: Installment) -> None:
+        self.row = row
+        self.due = {
+            "penalties": ZERO,
+            "fees": row.fees + row.tax + row.savings,
+            "interest": row.interest,
+            "principal": row.principal,
+        }
+        self.paid = dict.fromkeys(PARTS, ZERO)
+        self.penalty_accrued_to: dt.date | None = None
+        self.paid_off_on: dt.date | None = None
+
+    @property
+    def penalties(self) -> Decimal:
+        return self.due["penalties"]
 
     def owed(self, part: str) -> Decimal:
-        due = {
-            "penalties": self.penalties,
-            "fees": self.row.fees + self.row.tax + self.row.savings,
-            "interest": self.row.interest,
-            "principal": self.row.principal,
-        }[part]
-        return due - self.paid[part]
+        return self.due[part] - self.paid[part]
+
+    def remaining_before_penalties(self) -> Decimal:
+        due, paid = self.due, self.paid
+        return (
+            due["fees"]
+            - paid["fees"]
+            + due["interest"]
+            - paid["interest"]
+            + due["principal"]
+            - paid["principal"]
+        )
 
     def remaining(self) -> Decimal:
-        return sum((self.owed(p) for p in PARTS), ZERO)
+        return self.remaining_before_penalties() + self.due["penalties"] - self.paid["penalties"]
 
     def savings_paid(self) -> Decimal:
         """Within the fees part, fees and taxes are paid before the savings contribution."""
@@ -48,9 +73,6 @@ class _Ledger:
     def charges_owed(self) -> Decimal:
         """Fees and taxes still owed, leaving out the savings contribution."""
         return self.owed("fees") - (self.row.savings - self.savings_paid())
-
-    def remaining_before_penalties(self) -> Decimal:
-        return sum((self.owed(p) for p in PARTS if p != "penalties"), ZERO)
 
 
 @dataclass(frozen=True)
@@ -110,6 +132,7 @@ class LoanStatus:
     currency: str
     installments: tuple[InstallmentState, ...]
     paid_total: Decimal
+    unapplied: Decimal  # paid beyond everything the schedule asks for (a credit to return)
     payoff: Payoff
 
     @property
@@ -144,37 +167,51 @@ def _assess_penalties(ledger: _Ledger, rule: PenaltyRule, on: dt.date, currency:
         return
     if (on - due).days <= rule.grace_days or ledger.remaining_before_penalties() <= 0:
         return
+    dues = ledger.due
     if rule.kind is PenaltyKind.FIXED:
-        if ledger.penalties == 0:
-            ledger.penalties = round_money(rule.amount, currency)
+        if dues["penalties"] == 0:
+            dues["penalties"] = round_money(rule.amount, currency)
     elif rule.kind is PenaltyKind.PERCENT_OF_INSTALLMENT:
-        if ledger.penalties == 0:
-            ledger.penalties = round_money(ledger.row.total * rule.amount / HUNDRED, currency)
+        if dues["penalties"] == 0:
+            dues["penalties"] = round_money(ledger.row.total * rule.amount / HUNDRED, currency)
     else:  # daily percent of the overdue amount, from the due date
         start = ledger.penalty_accrued_to or due
         days = (on - start).days
         if days > 0:
             overdue = ledger.remaining_before_penalties()
-            ledger.penalties += round_money(overdue * rule.amount / HUNDRED * days, currency)
+            dues["penalties"] += round_money(overdue * rule.amount / HUNDRED * days, currency)
             ledger.penalty_accrued_to = on
     if rule.cap is not None:
-        ledger.penalties = min(ledger.penalties, rule.cap)
+        dues["penalties"] = min(dues["penalties"], rule.cap)
 
 
-def _apply(ledgers: list[_Ledger], payment: Payment) -> Decimal:
-    """Spread a payment over the installments; returns what could not be applied."""
+def _apply(ledgers: list[_Ledger], first: int, payment: Payment, order: tuple[str, ...]) -> Decimal:
+    """Spread a payment over the installments from ``first`` on; returns what is left over."""
     left = payment.amount
-    for ledger in ledgers:
-        for part in PARTS:
-            take = min(left, ledger.owed(part))
+    for ledger in ledgers[first:]:
+        due, paid = ledger.due, ledger.paid
+        for part in order:
+            take = min(left, due[part] - paid[part])
             if take > 0:
-                ledger.paid[part] += take
+                paid[part] += take
                 left -= take
         if ledger.paid_off_on is None and ledger.remaining() == 0:
             ledger.paid_off_on = payment.date
         if left == 0:
             break
     return left
+
+
+def _assess_all(
+    ledgers: list[_Ledger], first: int, rule: PenaltyRule, on: dt.date, currency: str
+) -> None:
+    """Assess penalties on every open installment more than the grace days late ``on``."""
+    if rule.kind is PenaltyKind.NONE:
+        return
+    for ledger in ledgers[first:]:
+        if (on - ledger.row.due_date).days <= rule.grace_days:
+            break  # installments are in due order: the later ones are not late yet
+        _assess_penalties(ledger, rule, on, currency)
 
 
 def _payoff(schedule: Schedule, ledgers: list[_Ledger], today: dt.date) -> Payoff:
@@ -228,40 +265,45 @@ def _payoff(schedule: Schedule, ledgers: list[_Ledger], today: dt.date) -> Payof
 
 def loan_status(schedule: Schedule, payments: list[Payment], today: dt.date) -> LoanStatus:
     """The loan as it stands at the end of ``today``, given the payments made."""
-    cur = schedule.terms.currency
-    rule = schedule.terms.penalty
+    terms = schedule.terms
+    cur, rule = terms.currency, terms.penalty
+    order = tuple(str(p) for p in (terms.allocation_order or DEFAULT_ALLOCATION))
     ledgers = [_Ledger(row) for row in schedule.rows]
-    paid_total = ZERO
+    first = 0  # every installment before this one is paid off
+    paid_total = unapplied = ZERO
     for payment in sorted(payments, key=lambda p: p.date):
         if payment.date > today:
             continue
-        for ledger in ledgers:
-            _assess_penalties(ledger, rule, payment.date, cur)
-        _apply(ledgers, payment)
+        _assess_all(ledgers, first, rule, payment.date, cur)
+        unapplied += _apply(ledgers, first, payment, order)
         paid_total += payment.amount
-    for ledger in ledgers:
-        _assess_penalties(ledger, rule, today, cur)
+        while first < len(ledgers) and ledgers[first].paid_off_on is not None:
+            first += 1
+    _assess_all(ledgers, first, rule, today, cur)
 
-    states = tuple(
-        InstallmentState(
-            installment=lg.row,
-            penalties=lg.penalties,
-            paid_principal=lg.paid["principal"],
-            paid_interest=lg.paid["interest"],
-            paid_fees=lg.paid["fees"],
-            paid_penalties=lg.paid["penalties"],
-            remaining=lg.remaining(),
-            paid_off_on=lg.paid_off_on,
-            days_late=(today - lg.row.due_date).days
-            if lg.remaining() > 0 and lg.row.due_date < today
-            else 0,
+    states = []
+    for lg in ledgers:
+        remaining = lg.remaining()
+        states.append(
+            InstallmentState(
+                installment=lg.row,
+                penalties=lg.penalties,
+                paid_principal=lg.paid["principal"],
+                paid_interest=lg.paid["interest"],
+                paid_fees=lg.paid["fees"],
+                paid_penalties=lg.paid["penalties"],
+                remaining=remaining,
+                paid_off_on=lg.paid_off_on,
+                days_late=(today - lg.row.due_date).days
+                if remaining > 0 and lg.row.due_date < today
+                else 0,
+            )
         )
-        for lg in ledgers
-    )
     return LoanStatus(
         today=today,
         currency=cur,
-        installments=states,
+        installments=tuple(states),
         paid_total=paid_total,
+        unapplied=unapplied,
         payoff=_payoff(schedule, ledgers, today),
     )

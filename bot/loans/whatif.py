@@ -117,30 +117,35 @@ def _remaining_terms(schedule: Schedule, status: LoanStatus, principal: Decimal,
     terms = schedule.terms
     first = next(s for s in status.installments if s.due_date > status.today)
     per_year = terms.frequency.periods_per_year
+    grace_left = max(terms.grace_periods - first.number + 1, 0)
     return dataclasses.replace(
         terms,
         principal=principal,
         disbursement_date=schedule.period_start(first.number),
         first_due_date=first.due_date,
-        installments=count,
+        installments=max(count, grace_left + 1),
         rate=schedule.periodic_rate * per_year * HUNDRED,
         rate_period=RatePeriod.YEAR,
         charges=tuple(c for c in terms.charges if c.when is ChargeTiming.PER_INSTALLMENT),
-        grace_periods=max(terms.grace_periods - first.number + 1, 0),
+        grace_periods=grace_left,
         savings=Savings(per_installment=terms.savings.per_installment),
     ), first
 
 
-def _installments_for(schedule: Schedule, first: Installment, principal: Decimal) -> int:
-    """How many installments of about the current size repay ``principal``."""
+def _installments_for(schedule: Schedule, principal: Decimal) -> int:
+    """How many installments of about the current size repay ``principal`` (0: keep the term)."""
     rate = float(schedule.periodic_rate)
     if schedule.terms.interest_method is InterestMethod.DECLINING_EQUAL_INSTALLMENT and rate > 0:
-        payment = float(first.principal + first.interest)
+        payment = float(max(row.principal + row.interest for row in schedule.rows))
+        if payment <= 0:
+            return 0
         ratio = 1 - float(principal) * rate / payment
         if ratio <= 0:  # the installment no longer covers the interest; keep the term
             return 0
         return max(1, math.ceil(-math.log(ratio) / math.log(1 + rate) - 1e-9))
-    part = first.principal or schedule.rows[-1].principal
+    part = max((row.principal for row in schedule.rows), default=ZERO)
+    if part <= 0:
+        return 0
     return max(1, math.ceil(principal / part))
 
 
@@ -171,10 +176,9 @@ def pay_extra(
         raise WhatIfError("amount", "pays the whole loan off; ask for the payoff amount instead")
 
     new_balance = balance - extra
-    first_old = future[0].installment
     count = len(future)
     if mode is ExtraMode.SHORTER_TERM:
-        count = _installments_for(schedule, first_old, new_balance) or count
+        count = _installments_for(schedule, new_balance) or count
         count = min(count, len(future))
     terms, first = _remaining_terms(schedule, status, new_balance, count)
     rows = list(build_schedule(terms).rows)
