@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from functools import cache
 
 from babel.numbers import get_currency_precision, list_currencies
@@ -34,6 +34,7 @@ def round_money(amount: Decimal, currency: str) -> Decimal:
     return amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)
 
 
-def round_to_multiple(amount: Decimal, multiple: Decimal) -> Decimal:
-    """Round half-up to a multiple (e.g. 50 or 100), as many MFIs do with installments."""
-    return (amount / multiple).quantize(Decimal(1), rounding=ROUND_HALF_UP) * multiple
+def round_up_to_multiple(amount: Decimal, multiple: Decimal) -> Decimal:
+    """Round up to a multiple (e.g. 50 or 100), as MFIs do with installments, so that the
+    rounded installments never fall short and the last one is the smaller."""
+    return (amount / multiple).quantize(Decimal(1), rounding=ROUND_CEILING) * multiple

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.money import UnknownCurrency, minor_units, quantum, round_money, round_to_multiple
+from bot.money import UnknownCurrency, minor_units, quantum, round_money, round_up_to_multiple
 
 D = Decimal
 
@@ -60,11 +60,11 @@ def test_unknown_currency_raises(currency: str) -> None:
 @pytest.mark.parametrize(
     ("amount", "multiple", "rounded"),
     [
-        ("1224", "50", "1200"),  # 1224 / 50 = 24.48 -> 24
-        ("1225", "50", "1250"),  # 24.5 -> 25, half-up
-        ("4727.98", "100", "4700"),  # 47.2798 -> 47
-        ("4750", "100", "4800"),  # 47.5 -> 48
+        ("1200", "50", "1200"),  # already a multiple
+        ("1200.01", "50", "1250"),  # always up, so installments never fall short
+        ("4727.98", "100", "4800"),
+        ("4727.98", "0.5", "4728.0"),
     ],
 )
-def test_round_to_multiple(amount: str, multiple: str, rounded: str) -> None:
-    assert round_to_multiple(D(amount), D(multiple)) == D(rounded)
+def test_round_up_to_multiple(amount: str, multiple: str, rounded: str) -> None:
+    assert round_up_to_multiple(D(amount), D(multiple)) == D(rounded)

@@ -6,7 +6,9 @@ Rules (each rounding is half-up to the currency's minor unit, in ``bot.money``):
 - equal principal: principal / installments, rounded; the last absorbs the remainder;
 - flat: total interest = principal x periodic rate x installments, rounded once, spread evenly
   (rounded, never more than is left) with the last absorbing the remainder;
-- grace periods pay interest only.
+- grace periods pay interest only;
+- with ``installment_multiple``, each installment's principal plus interest is rounded up to
+  that multiple (e.g. 50 or 100) and the last installment is the smaller one.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from bot.loans.terms import (
     LoanTerms,
     RatePeriod,
 )
-from bot.money import HUNDRED, ZERO, UnknownCurrency, round_money
+from bot.money import HUNDRED, ZERO, UnknownCurrency, round_money, round_up_to_multiple
 
 
 class InvalidTerms(ValueError):
@@ -153,6 +155,8 @@ def validate(terms: LoanTerms) -> None:
         raise InvalidTerms("grace_periods", "must be fewer than the installments")
     if terms.rate < 0:
         raise InvalidTerms("rate", "must not be negative")
+    if terms.installment_multiple is not None and terms.installment_multiple <= 0:
+        raise InvalidTerms("installment_multiple", "must be greater than zero")
     if terms.first_due_date is not None and terms.first_due_date <= terms.disbursement_date:
         raise InvalidTerms("first_due_date", "must be after the disbursement date")
 
@@ -198,6 +202,7 @@ def _principal_and_interest(
 ) -> list[tuple[Decimal, Decimal]]:
     """(principal part, interest part) of each installment."""
     cur, n, grace = terms.currency, terms.installments, terms.grace_periods
+    multiple = terms.installment_multiple
     amortizing = n - grace
     parts: list[tuple[Decimal, Decimal]] = []
 
@@ -205,6 +210,9 @@ def _principal_and_interest(
         total_interest = round_money(principal * rate * n, cur)
         even_interest = round_money(total_interest / n, cur)
         even_principal = round_money(principal / amortizing, cur)
+        if multiple is not None:
+            even_principal = round_up_to_multiple(even_principal + even_interest, multiple)
+            even_principal -= even_interest
         paid_principal = paid_interest = ZERO
         for k in range(1, n + 1):
             last = k == n
@@ -222,6 +230,8 @@ def _principal_and_interest(
 
     balance = principal
     installment = round_money(_annuity(principal, rate, amortizing), cur)
+    if multiple is not None:
+        installment = round_up_to_multiple(installment, multiple)
     even_principal = round_money(principal / amortizing, cur)
     for k in range(1, n + 1):
         interest = round_money(balance * rate, cur)
@@ -231,6 +241,10 @@ def _principal_and_interest(
             part = balance
         elif terms.interest_method is InterestMethod.DECLINING_EQUAL_INSTALLMENT:
             part = min(installment - interest, balance)
+        elif multiple is not None:
+            part = min(
+                round_up_to_multiple(even_principal + interest, multiple) - interest, balance
+            )
         else:
             part = min(even_principal, balance)
         parts.append((part, interest))

@@ -149,6 +149,20 @@ def _installments_for(schedule: Schedule, principal: Decimal) -> int:
     return max(1, math.ceil(principal / part))
 
 
+def _spread_interest(
+    rows: list[Installment], total: Decimal, tax_percent: Decimal, currency: str
+) -> list[Installment]:
+    """Spread ``total`` interest evenly (rounded) over the rows, the last taking the rest."""
+    even = round_money(total / len(rows), currency)
+    spread, left = [], total
+    for i, row in enumerate(rows):
+        interest = left if i == len(rows) - 1 else min(even, left)
+        left -= interest
+        tax = round_money(interest * tax_percent / HUNDRED, currency)
+        spread.append(dataclasses.replace(row, interest=interest, tax=tax))
+    return spread
+
+
 def pay_extra(
     schedule: Schedule,
     payments: list[Payment],
@@ -161,9 +175,10 @@ def pay_extra(
     The extra principal is paid today, so the current period's interest is charged on the
     old balance up to today and on the new balance after it (actual days over the period).
     """
+    cur = schedule.terms.currency
+    amount = round_money(amount, cur)
     if amount <= 0:
         raise WhatIfError("amount", "must be greater than zero")
-    cur = schedule.terms.currency
     status = loan_status(schedule, payments, today)
     future = [s for s in status.installments if s.due_date > today and not s.is_paid]
     if not future:
@@ -183,16 +198,25 @@ def pay_extra(
     terms, first = _remaining_terms(schedule, status, new_balance, count)
     rows = list(build_schedule(terms).rows)
 
-    if schedule.terms.interest_method is not InterestMethod.FLAT:
+    interest_before = sum((s.installment.interest - s.paid_interest for s in future), ZERO)
+    if schedule.terms.interest_method is InterestMethod.FLAT:
+        # Flat interest on the new balance for the periods left, never more than was still due
+        # (the old schedule's rounding may have front-loaded the interest).
+        flat_total = sum((row.interest for row in rows), ZERO)
+        if flat_total > interest_before:
+            rows = _spread_interest(rows, interest_before, terms.interest_tax_percent, cur)
+    else:
         start = schedule.period_start(first.number)
         elapsed = (today - start).days
         length = (first.due_date - start).days
-        earned = round_money(extra * schedule.periodic_rate * elapsed / length, cur)
-        row = rows[0]
+        # One rounding for the period: the new balance for the whole period plus the extra
+        # amount for the days it was still owed.
+        rate = schedule.periodic_rate
+        interest = round_money(new_balance * rate + extra * rate * elapsed / length, cur)
         rows[0] = dataclasses.replace(
-            row,
-            interest=row.interest + earned,
-            tax=round_money((row.interest + earned) * terms.interest_tax_percent / HUNDRED, cur),
+            rows[0],
+            interest=interest,
+            tax=round_money(interest * terms.interest_tax_percent / HUNDRED, cur),
         )
     renumbered = tuple(
         dataclasses.replace(row, number=first.number + i) for i, row in enumerate(rows)
@@ -203,7 +227,7 @@ def pay_extra(
         to_principal=extra,
         mode=mode,
         rows=renumbered,
-        interest_before=sum((s.installment.interest - s.paid_interest for s in future), ZERO),
+        interest_before=interest_before,
         interest_after=sum((r.interest for r in renumbered), ZERO),
         installments_before=len(future),
         installments_after=len(renumbered),

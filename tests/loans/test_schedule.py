@@ -517,3 +517,20 @@ def test_schedule_properties(
     assert sum((row.total for row in s.rows), D(0)) == sum(
         (sum(column(s, part), D(0)) for part in parts), D(0)
     )
+
+
+@pytest.mark.parametrize("method", list(InterestMethod))
+def test_installments_rounded_up_to_a_multiple(demo_terms, method) -> None:
+    terms = dataclasses.replace(
+        demo_terms["L-1001"], interest_method=method, installment_multiple=Decimal(50)
+    )
+    rows = build_schedule(terms).rows
+    # Every installment but the last is a multiple of 50; the last is the smaller remainder,
+    # and the principal parts still add up to the principal exactly.
+    assert all((r.principal + r.interest) % 50 == 0 for r in rows[:-1])
+    assert rows[-1].principal + rows[-1].interest <= rows[0].principal + rows[0].interest
+    assert sum(r.principal for r in rows) == terms.principal
+    assert rows[-1].balance == 0
+    if method is InterestMethod.DECLINING_EQUAL_INSTALLMENT:
+        # The 4,727.98 annuity rounded up to 4,750.00.
+        assert rows[0].principal + rows[0].interest == Decimal("4750.00")
