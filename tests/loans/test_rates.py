@@ -464,3 +464,17 @@ def test_rates_is_a_value() -> None:
     rates = Rates(D("0.01"), 12, D("12.0000"), D("12.6825"))
     assert rates.eir_actual_days_percent is None
     assert rates.unit_period is None
+
+
+def test_mftransparency_one_percent_a_month() -> None:
+    """MFTransparency, "MFTransparency Methodology"
+    (http://www.mftransparency.org/pages/mftransparency-methodology/): "For a monthly interest
+    rate of 1%, the APR ... giving 12%. ... For an interest rate of 1% per month, the EIR gives an
+    annual rate of 12.7%." Here a 12-month loan of 10,000 repaid by the exact annuity at 1%."""
+    payment = Decimal(10000) * Decimal("0.01") / (1 - Decimal("1.01") ** -12)
+    flows = [Flow(Decimal(10000), period=Decimal(0))] + [
+        Flow(-payment, period=Decimal(k)) for k in range(1, 13)
+    ]
+    rates = rates_for_periods(flows, 12)
+    assert rates.apr_percent.quantize(Decimal("0.1")) == Decimal("12.0")
+    assert rates.eir_percent.quantize(Decimal("0.1")) == Decimal("12.7")
