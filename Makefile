@@ -12,9 +12,10 @@ LOG_DIR := .cache/logs
 
 export RASA_TELEMETRY_ENABLED := false
 export WAZI_ACTIONS_PORT ?= 5055
+export WAZI_NLG_PORT ?= 5056
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install install-browser db train run test lint unit validate conversations e2e lock bench-loans clean
+.PHONY: help install install-browser catalogs translations i18n-check db train run test lint unit validate conversations e2e lock nlu-report bench-loans clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -47,6 +48,23 @@ lock: ## Re-pin the project environment after changing pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	$(PY) -m pip freeze --exclude-editable > requirements/app.lock
 
+LANGS := sw fr es hi
+MO_FILES := $(foreach l,$(LANGS),locales/$(l)/LC_MESSAGES/messages.mo)
+
+catalogs: $(MO_FILES) ## Compile the translation catalogs (locales/*/LC_MESSAGES/messages.mo)
+
+locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	@$(VENV)/bin/pybabel compile -D messages -i $< -o $@ > /dev/null
+
+translations: install ## Re-extract messages.pot and merge it into every language's .po
+	$(VENV)/bin/pybabel extract -F babel.cfg -o locales/messages.pot --no-location \
+		--sort-output --add-comments=TRANSLATORS: --project=Wazi \
+		--copyright-holder="Wazi contributors" .
+	$(VENV)/bin/pybabel update -D messages -i locales/messages.pot -d locales --no-fuzzy-matching
+
+i18n-check: install ## Fail on a message missing from a catalog, untranslated, fuzzy or broken
+	@$(PY) -m bot.i18n_check
+
 db: install ## Migrate and seed the demo database (SQLite by default)
 	@$(VENV)/bin/wazi demo seed
 
@@ -54,7 +72,7 @@ train: install ## Train the Rasa model unless one for these inputs is cached in 
 	@$(PY) -m bot.training train
 
 run: export WAZI_TODAY ?= 2026-11-25
-run: install db train ## Run Wazi locally: Rasa, the action server and the web chat
+run: install catalogs db train ## Run Wazi locally: Rasa, the action server and the web chat
 	@echo "Demo mode: today is $$WAZI_TODAY (WAZI_TODAY). Starting Rasa (about 20 s), actions and the web chat..."
 	@WAZI_MODEL=$$($(PY) -m bot.training path) \
 		$(VENV)/bin/honcho start -f Procfile
@@ -63,17 +81,17 @@ lint: install ## ruff lint and format check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-unit: install install-browser ## Unit, data-layer (SQLite and PostgreSQL) and browser tests
+unit: install install-browser catalogs ## Unit, data-layer (SQLite and PostgreSQL) and browser tests
 	$(VENV)/bin/pytest -m "not e2e"
 
 # Rasa 3.6's --fail-on-warnings lets some warnings (unused intents, unknown utterances) pass,
-# so any UserWarning in its output fails the target too.
+# so bot/rasa_validate.py fails the target on any warning in its output (see that module).
 validate: install ## rasa data validate: any error or warning fails
 	@mkdir -p $(LOG_DIR)
 	@$(RASA) data validate --data nlu_data --domain domain.yml --config config.yml \
 		--fail-on-warnings > $(LOG_DIR)/validate.log 2>&1; status=$$?; \
-	if [ $$status -ne 0 ] || grep -q "UserWarning" $(LOG_DIR)/validate.log; then \
-		grep -E -A1 "UserWarning|ERROR" $(LOG_DIR)/validate.log; \
+	if [ $$status -ne 0 ] || ! $(PY) -m bot.rasa_validate $(LOG_DIR)/validate.log; then \
+		grep -E -A1 "ERROR" $(LOG_DIR)/validate.log; \
 		echo "rasa data validate: failed (log: $(LOG_DIR)/validate.log)"; exit 1; fi; \
 	echo "rasa data validate: no errors, no warnings"
 
@@ -82,10 +100,13 @@ conversations: train ## Rasa conversation tests (tests/test_*.yml)
 	$(RASA) test core --model $$($(PY) -m bot.training path) --stories tests \
 		--fail-on-prediction-errors --out results/conversations --no-plot
 
-e2e: train ## End-to-end: real Rasa server and action server over HTTP
+e2e: train catalogs ## End-to-end: real Rasa server and action server over HTTP
 	$(VENV)/bin/pytest -m e2e
 
-test: lint unit validate conversations e2e ## Everything CI runs
+test: lint i18n-check unit validate conversations e2e ## Everything CI runs
+
+nlu-report: install ## Cross-validated intent F1 per language and intent -> reports/nlu-report.md
+	$(PY) -m bot.nlu_report 3
 
 bench-loans: install ## Print the loan engine's speed (target: under 1 ms a loan)
 	$(PY) bench/loans.py

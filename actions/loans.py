@@ -11,19 +11,49 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import db, identity, now, settings
 from bot.db.models import AuditEntry
-from bot.i18n import reply_locale
-from bot.identity import is_verified, locked_until
+from bot.i18n import N_, gettext, language_of
+from bot.identity import is_verified, language_for, locked_until
 from bot.loan_answers import client_loans
-from bot.replies import BALANCE, NEXT_PAYMENT, answer
+from bot.replies import (
+    BALANCE,
+    CONTACT,
+    FLAT_VS_DECLINING,
+    LATE_COST,
+    NEXT_PAYMENT,
+    OVERDUE,
+    PAY_EXTRA,
+    PAYMENTS,
+    PAYOFF,
+    SCHEDULE,
+    TOTAL_COST,
+    answer,
+)
 
 logger = logging.getLogger(__name__)
 
-QUESTION_OF_INTENT = {"ask_next_payment": NEXT_PAYMENT, "ask_balance": BALANCE}
-LOCKED = (
+QUESTION_OF_INTENT = {
+    "ask_next_payment": NEXT_PAYMENT,
+    "ask_balance": BALANCE,
+    "ask_overdue": OVERDUE,
+    "ask_schedule": SCHEDULE,
+    "ask_payments": PAYMENTS,
+    "ask_total_cost": TOTAL_COST,
+    "ask_payoff": PAYOFF,
+    "ask_late_cost": LATE_COST,
+    "ask_pay_extra": PAY_EXTRA,
+    "ask_flat_vs_declining": FLAT_VS_DECLINING,
+    "ask_contact": CONTACT,
+}
+LOCKED = N_(
     "For your security, checking who you are is paused after too many attempts. "
     "Please try again in {minutes} minute(s), or visit your branch."
 )
 FORGET_ANSWERS = [SlotSet("phone_number", None), SlotSet("date_of_birth", None)]
+
+
+def _page(tracker: Tracker) -> int:
+    raw = next(tracker.get_latest_entity_values("schedule_page"), None)
+    return int(raw) if isinstance(raw, str) and raw.isdigit() else 1
 
 
 class ActionLoanQuestion(Action):
@@ -36,8 +66,14 @@ class ActionLoanQuestion(Action):
         """Answer the question if the person is verified, else remember it for later."""
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         after_check = tracker.latest_action_name == "verification_form"
-        question = QUESTION_OF_INTENT.get(intent) if not after_check else None
-        question = question or tracker.get_slot("pending_question")
+        if intent in QUESTION_OF_INTENT and not after_check:
+            question = QUESTION_OF_INTENT[intent]
+            text = tracker.latest_message.get("text") or ""
+        else:  # after the identity check, or the client picked a loan: the pending question
+            question = tracker.get_slot("pending_question") or NEXT_PAYMENT
+            text = tracker.get_slot("pending_text") or ""
+        chosen = next(tracker.get_latest_entity_values("loan_account"), None)
+        remember = [SlotSet("pending_question", question), SlotSet("pending_text", text)]
 
         with db() as session:
             person = identity(session, tracker)
@@ -45,23 +81,43 @@ class ActionLoanQuestion(Action):
                 until = locked_until(person, now())
                 if after_check and until is not None:
                     minutes = max(1, int((until - now()).total_seconds() // 60) + 1)
-                    dispatcher.utter_message(text=LOCKED.format(minutes=minutes))
-                return [SlotSet("verified", False), SlotSet("pending_question", question)]
+                    message = gettext(language_of(tracker.get_slot("language")), LOCKED)
+                    dispatcher.utter_message(text=message.format(minutes=minutes))
+                return [SlotSet("verified", False), *remember]
 
             today = settings().today()
             loans = client_loans(session, person.client_id, today)
-            locale = reply_locale(loans.locale)
+            language = language_for(person) or language_of(loans.locale)
+            reply = answer(
+                question,
+                loans,
+                language=language,
+                today=today,
+                text=text,
+                loan_account=chosen or tracker.get_slot("loan_account"),
+                page=_page(tracker),
+            )
             dispatcher.utter_message(
-                text=answer(question or NEXT_PAYMENT, loans.loans, locale, today)
+                text=reply.text,
+                buttons=[{"title": b.title, "payload": b.payload} for b in reply.buttons],
             )
-            session.add(
-                AuditEntry(
-                    actor_type="chat",
-                    actor_id=str(person.id),
-                    action="loan.answered",
-                    subject_type="client",
-                    subject_id=str(person.client_id),
-                    details={"question": question or NEXT_PAYMENT},
+            if not reply.asked_which_loan:
+                session.add(
+                    AuditEntry(
+                        actor_type="chat",
+                        actor_id=str(person.id),
+                        action="loan.answered",
+                        subject_type="loan",
+                        subject_id=reply.loan_account,
+                        details={"question": question, "client_id": person.client_id},
+                    )
                 )
-            )
-        return [SlotSet("verified", True), SlotSet("pending_question", None), *FORGET_ANSWERS]
+        events = [SlotSet("verified", True), SlotSet("language", language), *FORGET_ANSWERS]
+        if reply.asked_which_loan:
+            return [*events, *remember]
+        return [
+            *events,
+            SlotSet("loan_account", reply.loan_account),
+            SlotSet("pending_question", None),
+            SlotSet("pending_text", None),
+        ]

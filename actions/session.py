@@ -10,7 +10,7 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import db, identity
-from bot.identity import is_verified
+from bot.identity import is_verified, language_for
 
 logger = logging.getLogger(__name__)
 
@@ -24,15 +24,19 @@ class ActionSessionStart(Action):
     ) -> list[EventType]:
         """Start a session with the identity's current verified state."""
         with db() as session:
-            verified = is_verified(identity(session, tracker))
+            person = identity(session, tracker)
+            verified = is_verified(person)
+            language = language_for(person)
         carried = [
             SlotSet(key, value)
             for key, value in tracker.slots.items()
-            if value is not None and key not in {"verified", "phone_number", "date_of_birth"}
+            if value is not None
+            and key not in {"verified", "language", "phone_number", "date_of_birth"}
         ]
         return [
             SessionStarted(),
             *carried,
             SlotSet("verified", verified),
+            SlotSet("language", language),
             ActionExecuted("action_listen"),
         ]

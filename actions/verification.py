@@ -6,41 +6,53 @@ import logging
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import db, identity, now, settings, verification_policy
+from bot.i18n import N_, gettext, language_of
 from bot.identity import (
     Outcome,
     is_verified,
     locked_until,
     parse_birth_date,
     phone_candidates,
+    unlink,
     verify,
 )
 
 logger = logging.getLogger(__name__)
 
-NOT_A_PHONE = (
+NOT_A_PHONE = N_(
     "That does not look like a phone number. Please type it with the country code, "
     "for example +254712345678."
 )
-NOT_A_DATE = (
+NOT_A_DATE = N_(
     "I could not read that date. Please type your date of birth like 1990-04-12 "
     "(year-month-day) or 12/04/1990 (day/month/year)."
 )
-ASK_PHONE = (
+ASK_PHONE = N_(
     "To keep your loan private, I first need to check who you are. "
     "What is your phone number, as registered with us? For example +254712345678."
 )
-ASK_PHONE_AGAIN = "What is your registered phone number?"
-ASK_BIRTH_DATE = (
+LOGGED_OUT = N_(
+    "You are logged out: this chat no longer shows your loan. To see it again, I will check "
+    "your phone number and date of birth."
+)
+NOT_LOGGED_IN = N_("This chat is not linked to any loan, so there is nothing to log out of.")
+ASK_PHONE_AGAIN = N_("What is your registered phone number?")
+ASK_BIRTH_DATE = N_(
     "Thank you. What is your date of birth? "
     "For example 1990-04-12 (year-month-day) or 12/04/1990 (day/month/year)."
 )
-MISMATCH = (
+MISMATCH = N_(
     "Sorry, those details do not match our records. Let's try again ({left} attempt(s) left)."
 )
+
+
+def _say(tracker: Tracker, message: str) -> str:
+    """A message in the language of the conversation."""
+    return gettext(language_of(tracker.get_slot("language")), message)
 
 
 class ValidateVerificationForm(FormValidationAction):
@@ -66,7 +78,7 @@ class ValidateVerificationForm(FormValidationAction):
     ) -> dict[str, Any]:
         """Accept anything that reads as a phone number; whether it is registered stays secret."""
         if not isinstance(value, str) or not phone_candidates(value, settings().phone_regions):
-            dispatcher.utter_message(text=NOT_A_PHONE)
+            dispatcher.utter_message(text=_say(tracker, NOT_A_PHONE))
             return {"phone_number": None}
         return {"phone_number": value.strip()}
 
@@ -76,7 +88,7 @@ class ValidateVerificationForm(FormValidationAction):
         """Check the phone number and date of birth together against the client records."""
         born = parse_birth_date(value, settings().today()) if isinstance(value, str) else None
         if born is None:
-            dispatcher.utter_message(text=NOT_A_DATE)
+            dispatcher.utter_message(text=_say(tracker, NOT_A_DATE))
             return {"date_of_birth": None}
         phones = phone_candidates(tracker.get_slot("phone_number") or "", settings().phone_regions)
         with db() as session:
@@ -84,10 +96,10 @@ class ValidateVerificationForm(FormValidationAction):
                 session, identity(session, tracker), phones, born, now(), verification_policy()
             )
         if result.outcome is Outcome.VERIFIED:
-            return {"date_of_birth": value, "verified": True}
+            return {"date_of_birth": value, "verified": True, "language": result.language}
         if result.outcome is Outcome.LOCKED:
             return {"phone_number": None, "date_of_birth": None, "requested_slot": None}
-        dispatcher.utter_message(text=MISMATCH.format(left=result.attempts_left))
+        dispatcher.utter_message(text=_say(tracker, MISMATCH).format(left=result.attempts_left))
         return {"phone_number": None, "date_of_birth": None}
 
 
@@ -101,7 +113,7 @@ class ActionAskPhoneNumber(Action):
         """Ask for the registered phone number (briefly when asking again)."""
         with db() as session:
             retry = identity(session, tracker).failed_attempts > 0
-        dispatcher.utter_message(text=ASK_PHONE_AGAIN if retry else ASK_PHONE)
+        dispatcher.utter_message(text=_say(tracker, ASK_PHONE_AGAIN if retry else ASK_PHONE))
         return []
 
 
@@ -113,5 +125,24 @@ class ActionAskBirthDate(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """Ask for the date of birth."""
-        dispatcher.utter_message(text=ASK_BIRTH_DATE)
+        dispatcher.utter_message(text=_say(tracker, ASK_BIRTH_DATE))
         return []
+
+
+class ActionLogout(Action):
+    def name(self) -> str:
+        return "action_logout"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Unlink this chat from the client ("log out", "this is not me")."""
+        with db() as session:
+            was_linked = unlink(session, identity(session, tracker))
+        dispatcher.utter_message(text=_say(tracker, LOGGED_OUT if was_linked else NOT_LOGGED_IN))
+        return [
+            SlotSet("verified", False),
+            SlotSet("loan_account", None),
+            SlotSet("pending_question", None),
+            SlotSet("pending_text", None),
+        ]

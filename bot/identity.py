@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.db.models import AuditEntry, ChatIdentity, Client
+from bot.i18n import language_of
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ class Outcome(enum.StrEnum):
 class Attempt:
     outcome: Outcome
     client_id: int | None = None
+    language: str | None = None  # the language to speak from now on, once verified
     attempts_left: int = 0
     locked_until: dt.datetime | None = None
 
@@ -107,6 +109,27 @@ def is_verified(identity: ChatIdentity) -> bool:
     return identity.client_id is not None and identity.verified_at is not None
 
 
+def with_language(locale: str, language: str) -> str:
+    """A client's locale with its language replaced: ``sw_KE`` + ``en`` -> ``en_KE``."""
+    parts = locale.replace("-", "_").split("_", 1)
+    return f"{language}_{parts[1]}" if len(parts) == 2 else language
+
+
+def language_for(identity: ChatIdentity) -> str | None:
+    """The language to speak: the verified client's, else the one chosen in this chat."""
+    if is_verified(identity) and identity.client is not None:
+        return language_of(identity.client.locale)
+    return identity.locale
+
+
+def set_language(session: Session, identity: ChatIdentity, language: str) -> None:
+    """Remember a language choice on the chat identity and, once verified, on the client."""
+    identity.locale = language
+    if is_verified(identity) and identity.client is not None:
+        identity.client.locale = with_language(identity.client.locale, language)
+    _audit(session, identity, "language.set", language=language)
+
+
 def _audit(session: Session, identity: ChatIdentity, action: str, **details: object) -> None:
     session.add(
         AuditEntry(
@@ -144,9 +167,13 @@ def verify(
         identity.verified_at = now
         identity.failed_attempts = 0
         identity.locked_until = None
+        if identity.locale:  # chosen in this chat: the client's record remembers it
+            client.locale = with_language(client.locale, identity.locale)
+        else:
+            identity.locale = language_of(client.locale)
         _audit(session, identity, "identity.verified", client_id=client.id)
         logger.info("chat identity %s verified", identity.id)
-        return Attempt(Outcome.VERIFIED, client_id=client.id)
+        return Attempt(Outcome.VERIFIED, client_id=client.id, language=identity.locale)
 
     identity.failed_attempts += 1
     if identity.failed_attempts >= policy.max_failures:
@@ -158,3 +185,13 @@ def verify(
 
     _audit(session, identity, "identity.failed", attempt=identity.failed_attempts)
     return Attempt(Outcome.MISMATCH, attempts_left=policy.max_failures - identity.failed_attempts)
+
+
+def unlink(session: Session, identity: ChatIdentity) -> bool:
+    """Log out: this chat is no longer linked to a client. False if it was not linked."""
+    if identity.client_id is None:
+        return False
+    _audit(session, identity, "identity.unlinked", client_id=identity.client_id)
+    identity.client_id = None
+    identity.verified_at = None
+    return True

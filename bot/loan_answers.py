@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -13,6 +14,19 @@ from bot.loan_records import payments_for, terms_for
 from bot.loans.schedule import Schedule, build_schedule
 from bot.loans.status import LoanStatus as Standing
 from bot.loans.status import loan_status
+from bot.loans.terms import Payment
+
+
+@dataclass(frozen=True)
+class PaymentRecord:
+    """A repayment as the institution recorded it, with what it paid for."""
+
+    paid_on: dt.date
+    amount: Decimal
+    principal: Decimal
+    interest: Decimal
+    fees: Decimal
+    penalties: Decimal
 
 
 @dataclass(frozen=True)
@@ -21,6 +35,20 @@ class LoanView:
     currency: str
     schedule: Schedule
     standing: Standing
+    payments: tuple[PaymentRecord, ...] = ()
+
+    def engine_payments(self) -> list[Payment]:
+        """The recorded payments as the loan engine takes them."""
+        return [Payment(date=p.paid_on, amount=p.amount) for p in self.payments]
+
+
+@dataclass(frozen=True)
+class Contact:
+    officer_name: str | None
+    officer_phone: str | None
+    branch_name: str | None
+    branch_phone: str | None
+    opening_hours: str | None
 
 
 @dataclass(frozen=True)
@@ -28,6 +56,12 @@ class ClientLoans:
     client_name: str
     locale: str
     loans: tuple[LoanView, ...]
+    contact: Contact | None = None
+
+    def find(self, account_no: str | None) -> LoanView | None:
+        """The loan with this account number (any case), or None."""
+        wanted = (account_no or "").strip().upper()
+        return next((v for v in self.loans if v.account_no.upper() == wanted), None)
 
 
 def client_loans(session: Session, client_id: int, today: dt.date) -> ClientLoans:
@@ -51,6 +85,28 @@ def client_loans(session: Session, client_id: int, today: dt.date) -> ClientLoan
                 currency=loan.currency,
                 schedule=schedule,
                 standing=loan_status(schedule, payments_for(loan), today),
+                payments=tuple(
+                    PaymentRecord(
+                        paid_on=r.paid_on,
+                        amount=r.amount,
+                        principal=r.principal_part,
+                        interest=r.interest_part,
+                        fees=r.fees_part,
+                        penalties=r.penalties_part,
+                    )
+                    for r in loan.repayments
+                    if r.paid_on <= today
+                ),
             )
         )
-    return ClientLoans(client_name=client.name, locale=client.locale, loans=tuple(views))
+    branch = client.branch
+    contact = Contact(
+        officer_name=client.loan_officer_name,
+        officer_phone=client.loan_officer_phone,
+        branch_name=branch.name if branch else None,
+        branch_phone=branch.phone if branch else None,
+        opening_hours=branch.opening_hours if branch else None,
+    )
+    return ClientLoans(
+        client_name=client.name, locale=client.locale, loans=tuple(views), contact=contact
+    )

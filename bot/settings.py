@@ -56,6 +56,11 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("WAZI_RASA_URL", "http://127.0.0.1:5005", "Where the Rasa server listens."),
     Setting("WAZI_ACTIONS_PORT", "5055", "Port of the action server."),
+    Setting(
+        "WAZI_NLG_PORT",
+        "5056",
+        "Port of the NLG endpoint that renders every response in the client's language.",
+    ),
     Setting("WAZI_WEB_HOST", "127.0.0.1", "Interface the web app (chat page) binds to."),
     Setting("WAZI_WEB_PORT", "8000", "Port of the web app (chat page)."),
     Setting(
@@ -135,6 +140,7 @@ class Settings:
     today_override: dt.date | None
     rasa_url: str
     actions_port: int
+    nlg_port: int
     web_host: str
     web_port: int
     secret_key: str | None
@@ -183,6 +189,7 @@ def load() -> Settings:
         today_override=parse_today(_env("WAZI_TODAY")),
         rasa_url=rasa_url,
         actions_port=_port("WAZI_ACTIONS_PORT"),
+        nlg_port=_port("WAZI_NLG_PORT"),
         web_host=_env("WAZI_WEB_HOST") or _default("WAZI_WEB_HOST"),
         web_port=_port("WAZI_WEB_PORT"),
         secret_key=_env("WAZI_SECRET_KEY"),

@@ -151,7 +151,8 @@ def test_matching_details_link_the_identity(engine: Engine) -> None:
     client_id = add_client(engine)
     # a national number, read in every region; the Kenyan reading is the registered one
     result = attempt(engine, "chat-1", "0712 000 001", "12/04/1988")
-    assert result == Attempt(Outcome.VERIFIED, client_id=client_id)
+    # Amina's record says sw_KE: from now on Wazi speaks Swahili with this chat.
+    assert result == Attempt(Outcome.VERIFIED, client_id=client_id, language="sw")
 
     identity = stored_identity(engine, "chat-1")
     assert identity.client_id == client_id
@@ -209,7 +210,7 @@ def test_three_failures_lock_for_fifteen_minutes(engine: Engine) -> None:
     assert stored_identity(engine, "chat-1").client_id is None
     # ...and accepted once it has.
     assert attempt(engine, "chat-1", PHONE, "1988-04-12", until) == Attempt(
-        Outcome.VERIFIED, client_id=client_id
+        Outcome.VERIFIED, client_id=client_id, language="sw"
     )
     identity = stored_identity(engine, "chat-1")
     assert (identity.client_id, identity.failed_attempts, identity.locked_until) == (

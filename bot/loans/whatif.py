@@ -199,13 +199,7 @@ def pay_extra(
     rows = list(build_schedule(terms).rows)
 
     interest_before = sum((s.installment.interest - s.paid_interest for s in future), ZERO)
-    if schedule.terms.interest_method is InterestMethod.FLAT:
-        # Flat interest on the new balance for the periods left, never more than was still due
-        # (the old schedule's rounding may have front-loaded the interest).
-        flat_total = sum((row.interest for row in rows), ZERO)
-        if flat_total > interest_before:
-            rows = _spread_interest(rows, interest_before, terms.interest_tax_percent, cur)
-    else:
+    if schedule.terms.interest_method is not InterestMethod.FLAT:
         start = schedule.period_start(first.number)
         elapsed = (today - start).days
         length = (first.due_date - start).days
@@ -218,6 +212,11 @@ def pay_extra(
             interest=interest,
             tax=round_money(interest * terms.interest_tax_percent / HUNDRED, cur),
         )
+    # Paying early never costs more interest than was still scheduled: per-period rounding
+    # (and, for flat loans, the old schedule's front-loaded rounding) could otherwise add a
+    # minor unit or two on tiny balances.
+    if sum((row.interest for row in rows), ZERO) > interest_before:
+        rows = _spread_interest(rows, interest_before, terms.interest_tax_percent, cur)
     renumbered = tuple(
         dataclasses.replace(row, number=first.number + i) for i, row in enumerate(rows)
     )

@@ -1,4 +1,5 @@
-"""The real Wazi stack for end-to-end tests: a seeded database, the action server and Rasa.
+"""The real Wazi stack for end-to-end tests: a seeded database, the action server, the NLG
+endpoint and Rasa.
 
 Both servers run on free loopback ports in their own process groups, started once per test
 session and stopped (whole group) at the end. The model comes from `make train`'s cache.
@@ -119,12 +120,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         pytest.fail(f"no trained model at {model}; run `make train` first")
     work = tmp_path_factory.mktemp("stack")
     database_url = f"sqlite:///{work / 'wazi.sqlite3'}"
-    actions_port, rasa_port = _free_port(), _free_port()
+    actions_port, nlg_port, rasa_port = _free_port(), _free_port(), _free_port()
     env = {
         **os.environ,
         "WAZI_DATABASE_URL": database_url,
         "WAZI_TODAY": DEMO_TODAY,
         "WAZI_ACTIONS_PORT": str(actions_port),
+        "WAZI_NLG_PORT": str(nlg_port),
         "RASA_TELEMETRY_ENABLED": "false",
     }
     venv_bin = Path(sys.executable).parent
@@ -144,6 +146,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         env,
         work,
     )
+    nlg = _start("nlg", [str(venv_bin / "python"), "-m", "bot.nlg"], env, work)
     rasa = _start(
         "rasa",
         [
@@ -166,8 +169,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     try:
         deadline = time.monotonic() + START_TIMEOUT
         _wait_until_up(actions, f"http://127.0.0.1:{actions_port}/health", deadline)
+        _wait_until_up(nlg, f"http://127.0.0.1:{nlg_port}/health", deadline)
         _wait_until_up(rasa, f"http://127.0.0.1:{rasa_port}/", deadline)
         yield Stack(rasa_url=f"http://127.0.0.1:{rasa_port}", database_url=database_url)
     finally:
         rasa.stop()
+        nlg.stop()
         actions.stop()

@@ -9,13 +9,16 @@ from sqlalchemy import select
 
 from bot.db.models import AuditEntry, ChatIdentity, Client
 from bot.db.session import make_engine, session_scope
-from bot.i18n import money, reply_locale
+from bot.i18n import day, gettext, money, reply_locale
 from bot.loan_answers import client_loans
 
 pytestmark = pytest.mark.e2e
 
 TODAY = dt.date(2026, 11, 25)
 AMINA = ("+254712000001", "1988-04-12")
+GREETING = (
+    "Hello! I am Wazi, your loan assistant. I can tell you your next payment and your balance."
+)
 
 
 def _engine_figures(database_url: str, phone: str):
@@ -29,10 +32,26 @@ def _engine_figures(database_url: str, phone: str):
         engine.dispose()
 
 
-def test_greeting_offers_loan_questions(stack):
-    reply = stack.chat().say("hello")
-    assert "Wazi" in reply[0]["text"]
-    assert [b["payload"] for b in reply[0]["buttons"]] == ["/ask_next_payment", "/ask_balance"]
+def test_first_contact_chooses_a_language_then_greets_in_it(stack):
+    chat = stack.chat()
+    (choose,) = chat.say("hello")
+    assert [b["title"] for b in choose["buttons"]] == [
+        "English",
+        "Kiswahili",
+        "Français",
+        "Español",
+        "हिन्दी",
+    ]
+    swahili = next(b["payload"] for b in choose["buttons"] if b["title"] == "Kiswahili")
+    (done,) = chat.say(swahili)
+    assert done["text"] == gettext(
+        "sw", "Done: I will speak English with you. You can change it any time by typing /language."
+    )
+    assert "Kiswahili" in done["text"] or "kiswahili" in done["text"]
+    (greeting,) = chat.say("hello")
+    assert greeting["text"] == gettext("sw", GREETING)
+    assert greeting["text"] != GREETING  # really translated
+    assert [b["payload"] for b in greeting["buttons"]] == ["/ask_next_payment", "/ask_balance"]
 
 
 def test_loan_question_is_answered_after_verification_from_the_database(stack):
@@ -44,14 +63,16 @@ def test_loan_question_is_answered_after_verification_from_the_database(stack):
     assert "date of birth" in chat.texts("0712000001")  # national format, Kenya
     answer = chat.texts("12/04/1988")
 
-    # The pending question is answered without being asked again, with the engine's figures.
+    # The pending question is answered without being asked again, with the engine's figures,
+    # in Amina's language from her record (Swahili, formatted for Kenya).
     loans = _engine_figures(stack.database_url, AMINA[0])
     (view,) = loans.loans
-    locale = reply_locale(loans.locale)
+    locale = reply_locale("sw", loans.locale)
     upcoming = view.standing.next_due
     assert upcoming.number == 3
     assert money(upcoming.remaining, "KES", locale) in answer
-    assert "1 December 2026" in answer
+    assert day(dt.date(2026, 12, 1), locale) == "1 Desemba 2026"
+    assert "1 Desemba 2026" in answer
     assert money(upcoming.installment.interest, "KES", locale) in answer
     # Hand check: annuity 50,000 x 0.02 / (1 - 1.02^-12) = 4,727.98; installment 3's interest
     # is 2% of the balance after two installments, 42,469.48 x 0.02 = 849.39.
@@ -64,17 +85,25 @@ def test_loan_question_is_answered_after_verification_from_the_database(stack):
     assert money(view.standing.payoff.amount, "KES", locale) in balance
 
 
-def test_payoff_for_a_client_with_two_loans_lists_both(stack):
+def test_a_client_with_two_loans_picks_one_and_it_is_remembered(stack):
     chat = stack.chat()
     chat.say("how much do i still owe")
     chat.say("+256772000005")
-    answer = chat.texts("01.12.1990")
-    assert "L-5001" in answer and "L-5002" in answer
+    (which,) = chat.say("01.12.1990")
+    assert [b["payload"] for b in which["buttons"]] == [
+        '/choose_loan{"loan_account": "L-5001"}',
+        '/choose_loan{"loan_account": "L-5002"}',
+    ]
+    answer = chat.texts(which["buttons"][1]["payload"])
     loans = _engine_figures(stack.database_url, "+256772000005")
-    locale = reply_locale(loans.locale)
-    for view in loans.loans:
-        assert money(view.standing.outstanding_principal, "UGX", locale) in answer
-        assert money(view.standing.payoff.amount, "UGX", locale) in answer
+    locale = reply_locale("en", loans.locale)
+    view = loans.find("L-5002")
+    assert "L-5002" in answer and "L-5001" not in answer
+    assert money(view.standing.outstanding_principal, "UGX", locale) in answer
+    assert money(view.standing.payoff.amount, "UGX", locale) in answer
+    # The choice is remembered; naming the other loan switches to it.
+    assert "L-5002" in chat.texts("/ask_next_payment")
+    assert "L-5001" in chat.texts("what is overdue on L-5001")
 
 
 def test_wrong_details_do_not_reveal_whether_the_phone_is_registered(stack):
@@ -130,3 +159,14 @@ def test_unreadable_answers_get_a_clear_reprompt(stack):
     assert "does not look like a phone number" in chat.texts("hello there")
     chat.say(AMINA[0])
     assert "could not read that date" in chat.texts("last year")
+
+
+def test_log_out_unlinks_the_chat(stack):
+    chat = stack.chat()
+    chat.say("my balance")
+    chat.say(AMINA[0])
+    assert "42,469.48" in chat.texts(AMINA[1])
+    chat.say("this is not me")
+    again = chat.texts("my balance")
+    assert "phone number" in again or "simu" in again
+    assert "42,469.48" not in again
