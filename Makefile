@@ -54,13 +54,14 @@ MO_FILES := $(foreach l,$(LANGS),locales/$(l)/LC_MESSAGES/messages.mo)
 catalogs: $(MO_FILES) ## Compile the translation catalogs (locales/*/LC_MESSAGES/messages.mo)
 
 locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(VENV)/.installed
-	@$(VENV)/bin/pybabel compile -D messages -i $< -o $@ > /dev/null
+	@$(VENV)/bin/pybabel compile -D messages -i $< -o $@ 2>&1 | grep -v '^compiling catalog' || true
+	@test -s $@
 
 translations: install ## Re-extract messages.pot and merge it into every language's .po
 	$(VENV)/bin/pybabel extract -F babel.cfg -o locales/messages.pot --no-location \
 		--sort-output --add-comments=TRANSLATORS: --project=Wazi \
 		--copyright-holder="Wazi contributors" .
-	$(VENV)/bin/pybabel update -D messages -i locales/messages.pot -d locales --no-fuzzy-matching
+	$(VENV)/bin/pybabel update -D messages -i locales/messages.pot -d locales --no-fuzzy-matching --ignore-obsolete
 
 i18n-check: install ## Fail on a message missing from a catalog, untranslated, fuzzy or broken
 	@$(PY) -m bot.i18n_check

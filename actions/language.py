@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -10,8 +11,30 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import db, identity
-from bot.i18n import parse_language
+from bot.i18n import LANGUAGE_NAMES, N_, gettext, language_of, parse_language
 from bot.identity import language_for, set_language
+from bot.language_detect import detect_language
+
+# Rendered in the detected language: each catalog names its own language here.
+OFFER_SWITCH = N_("Would you like me to speak English?")
+
+
+def offer_language_switch(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """If the message is plainly in another supported language, offer to switch to it."""
+    current = language_of(tracker.get_slot("language"))
+    detected = detect_language(tracker.latest_message.get("text") or "")
+    if detected is None or detected == current:
+        return
+    dispatcher.utter_message(
+        text=gettext(detected, OFFER_SWITCH),
+        buttons=[
+            {
+                "title": LANGUAGE_NAMES[detected],
+                "payload": "/choose_language" + json.dumps({"language": detected}),
+            }
+        ],
+    )
+
 
 logger = logging.getLogger(__name__)
 

@@ -10,6 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import db, identity, now, settings
+from actions.language import offer_language_switch
 from bot.db.models import AuditEntry
 from bot.i18n import N_, gettext, language_of
 from bot.identity import is_verified, language_for, locked_until
@@ -101,6 +102,8 @@ class ActionLoanQuestion(Action):
                 text=reply.text,
                 buttons=[{"title": b.title, "payload": b.payload} for b in reply.buttons],
             )
+            if not after_check:
+                offer_language_switch(dispatcher, tracker)
             if not reply.asked_which_loan:
                 session.add(
                     AuditEntry(

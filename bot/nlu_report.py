@@ -3,8 +3,8 @@
 The training examples are split into K folds, stratified by language and intent (a fixed seed,
 so runs are comparable). For each fold an NLU model is trained on the other folds with Rasa and
 tested on it; every prediction is then attributed to the language of the file it came from
-(``nlu_<lang>.yml``; the other files are English). The report gives intent F1 per language and
-per intent, and is written to ``reports/nlu-report.md`` and ``reports/nlu-report.json``.
+(``nlu_<lang>.yml`` or ``nlu_<topic>_<lang>.yml``; the other files are English). The report
+gives intent F1 per language and per intent, in ``reports/nlu-report.md`` and ``.json``.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class Example:
 
 
 def _language_of_file(path: Path) -> str:
-    match = re.fullmatch(r"nlu_([a-z]{2})\.yml", path.name)
+    match = re.fullmatch(r"nlu_(?:\w+_)?([a-z]{2})\.yml", path.name)
     return match.group(1) if match else "en"
 
 

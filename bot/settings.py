@@ -85,6 +85,12 @@ SETTINGS: tuple[Setting, ...] = (
         "when a client types a number without the + prefix.",
     ),
     Setting(
+        "WAZI_SUPPORT_HOURS",
+        "Monday to Friday, 08:00-17:00",
+        "When staff answer handoff requests; Wazi tells clients who ask for a person "
+        "(a verified client is also given their branch's hours).",
+    ),
+    Setting(
         "WAZI_ADMIN_PASSWORD",
         "(unset: wazi-demo-admin)",
         "Password of the `admin` staff user that `wazi demo seed` creates; set it anywhere "
@@ -148,6 +154,7 @@ class Settings:
     verify_lock_minutes: int
     phone_regions: tuple[str, ...]
     admin_password: str | None
+    support_hours: str
     log_level: str
 
     def today(self) -> dt.date:
@@ -197,6 +204,7 @@ def load() -> Settings:
         verify_lock_minutes=_int("WAZI_VERIFY_LOCK_MINUTES", minimum=1),
         phone_regions=regions,
         admin_password=_env("WAZI_ADMIN_PASSWORD"),
+        support_hours=_env("WAZI_SUPPORT_HOURS") or _default("WAZI_SUPPORT_HOURS"),
         log_level=log_level,
     )
 

@@ -378,3 +378,19 @@ class AuditEntry(Base):
     subject_type: Mapped[str | None] = mapped_column(String(32))
     subject_id: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class HandoffRequest(Base):
+    """A client asked to talk to a person; staff see it with the conversation so far."""
+
+    __tablename__ = "handoff_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_identity_id: Mapped[int] = mapped_column(ForeignKey("chat_identities.id"), index=True)
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"))
+    channel: Mapped[str] = mapped_column(String(32))
+    locale: Mapped[str | None] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    transcript: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -17,6 +17,8 @@ from bot.db.migrate import ALEMBIC_INI, alembic_config, current_revision, upgrad
 from bot.db.models import Base
 from bot.db.session import make_engine
 
+HEAD = "0002"  # the newest migration
+
 
 def _schema(engine: Engine) -> dict[str, Any]:
     """Every table's columns and named constraints, as the database reports them."""
@@ -89,7 +91,7 @@ def test_upgrade_is_repeatable_and_downgrade_drops_every_table(db_url: str) -> N
     upgrade(db_url)  # nothing left to do: no error
     engine = make_engine(db_url)
     try:
-        assert current_revision(engine) == "0001"
+        assert current_revision(engine) == HEAD
         command.downgrade(alembic_config(db_url), "base")
         assert inspect(engine).get_table_names() == ["alembic_version"]
         assert current_revision(engine) is None
@@ -99,10 +101,10 @@ def test_upgrade_is_repeatable_and_downgrade_drops_every_table(db_url: str) -> N
         engine.dispose()
 
 
-def test_one_linear_history_ending_at_0001() -> None:
+def test_one_linear_history() -> None:
     script = ScriptDirectory.from_config(Config(str(ALEMBIC_INI)))
-    assert script.get_heads() == ["0001"]
-    assert [rev.revision for rev in script.walk_revisions()] == ["0001"]
+    assert script.get_heads() == [HEAD]
+    assert [rev.revision for rev in script.walk_revisions()] == ["0002", "0001"]
 
 
 def test_env_takes_the_url_from_settings_when_the_config_has_none(
@@ -118,7 +120,7 @@ def test_env_takes_the_url_from_settings_when_the_config_has_none(
 
     engine = make_engine(f"sqlite:///{target}")
     try:
-        assert current_revision(engine) == "0001"
+        assert current_revision(engine) == HEAD
     finally:
         engine.dispose()
 

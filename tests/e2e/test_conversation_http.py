@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import AuditEntry, ChatIdentity, Client
+from bot.db.models import AuditEntry, ChatIdentity, Client, HandoffRequest
 from bot.db.session import make_engine, session_scope
 from bot.i18n import day, gettext, money, reply_locale
 from bot.loan_answers import client_loans
@@ -170,3 +170,45 @@ def test_log_out_unlinks_the_chat(stack):
     again = chat.texts("my balance")
     assert "phone number" in again or "simu" in again
     assert "42,469.48" not in again
+
+
+def test_asking_for_a_person_records_a_handoff_with_the_conversation(stack):
+    chat = stack.chat()
+    chat.say("hello")
+    reply = chat.texts("i want to talk to a person")
+    assert "request" in reply
+    engine = make_engine(stack.database_url)
+    try:
+        with session_scope(engine) as session:
+            person = session.scalar(
+                select(ChatIdentity).where(ChatIdentity.channel_user_id == chat.sender)
+            )
+            (request,) = session.scalars(
+                select(HandoffRequest).where(HandoffRequest.chat_identity_id == person.id)
+            ).all()
+            assert f"request {request.id}" in reply
+            said = [turn["text"] for turn in request.transcript if turn["from"] == "client"]
+            assert said[:2] == ["hello", "i want to talk to a person"]
+    finally:
+        engine.dispose()
+
+
+def test_out_of_scope_and_not_understood(stack):
+    chat = stack.chat()
+    assert "only help with your loan" in chat.texts("tell me a joke")
+    # Not understood (and no good guess to offer): the help menu, with a way to a person.
+    (menu,) = chat.say("/nlu_fallback")
+    assert any(b["payload"] == "/request_human" for b in menu["buttons"])
+
+
+def test_a_message_plainly_in_another_language_gets_an_offer_to_switch(stack):
+    chat = stack.chat()
+    chat.say("how much do i still owe")
+    chat.say("+256772000005")
+    chat.say("01.12.1990")
+    chat.say('/choose_loan{"loan_account": "L-5001"}')
+    replies = chat.say("nataka kujua salio la mkopo wangu")
+    switch = [{"title": "Kiswahili", "payload": '/choose_language{"language": "sw"}'}]
+    (offer,) = [m for m in replies if m.get("buttons") == switch]
+    assert offer["text"] == gettext("sw", "Would you like me to speak English?")
+    assert "L-5001" in replies[0]["text"]  # the question itself was answered

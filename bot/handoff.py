@@ -1,0 +1,41 @@
+"""Talking to a person: a handoff request that staff pick up, with the conversation so far."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.db.models import AuditEntry, ChatIdentity, HandoffRequest
+
+logger = logging.getLogger(__name__)
+
+TRANSCRIPT_TURNS = 40  # the last messages kept with the request
+
+
+def request_handoff(
+    session: Session, identity: ChatIdentity, transcript: list[dict[str, Any]]
+) -> HandoffRequest:
+    """Record that this person wants a human, with the last turns of the conversation."""
+    request = HandoffRequest(
+        chat_identity_id=identity.id,
+        client_id=identity.client_id,
+        channel=identity.channel,
+        locale=identity.locale,
+        transcript=transcript[-TRANSCRIPT_TURNS:],
+    )
+    session.add(request)
+    session.flush()
+    session.add(
+        AuditEntry(
+            actor_type="chat",
+            actor_id=str(identity.id),
+            action="handoff.requested",
+            subject_type="handoff_request",
+            subject_id=str(request.id),
+            details={"channel": identity.channel, "turns": len(request.transcript)},
+        )
+    )
+    logger.info("handoff request %s recorded", request.id)
+    return request
