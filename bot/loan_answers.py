@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.db.models import Client, Loan, LoanProduct, LoanStatus
-from bot.loan_records import payments_for, terms_for
+from bot.loan_records import terms_for
 from bot.loans.schedule import Schedule, build_schedule
 from bot.loans.status import LoanStatus as Standing
 from bot.loans.status import loan_status
@@ -29,6 +29,11 @@ class PaymentRecord:
     penalties: Decimal
 
 
+def engine_payments(records: tuple[PaymentRecord, ...]) -> list[Payment]:
+    """Recorded payments as the loan engine takes them: a date and an amount each."""
+    return [Payment(date=p.paid_on, amount=p.amount) for p in records]
+
+
 @dataclass(frozen=True)
 class LoanView:
     account_no: str
@@ -39,7 +44,7 @@ class LoanView:
 
     def engine_payments(self) -> list[Payment]:
         """The recorded payments as the loan engine takes them."""
-        return [Payment(date=p.paid_on, amount=p.amount) for p in self.payments]
+        return engine_payments(self.payments)
 
 
 @dataclass(frozen=True)
@@ -79,26 +84,20 @@ def client_loans(session: Session, client_id: int, today: dt.date) -> ClientLoan
     views = []
     for loan in loans:
         schedule = build_schedule(terms_for(loan))
-        views.append(
-            LoanView(
-                account_no=loan.account_no,
-                currency=loan.currency,
-                schedule=schedule,
-                standing=loan_status(schedule, payments_for(loan), today),
-                payments=tuple(
-                    PaymentRecord(
-                        paid_on=r.paid_on,
-                        amount=r.amount,
-                        principal=r.principal_part,
-                        interest=r.interest_part,
-                        fees=r.fees_part,
-                        penalties=r.penalties_part,
-                    )
-                    for r in loan.repayments
-                    if r.paid_on <= today
-                ),
+        records = tuple(
+            PaymentRecord(
+                paid_on=r.paid_on,
+                amount=r.amount,
+                principal=r.principal_part,
+                interest=r.interest_part,
+                fees=r.fees_part,
+                penalties=r.penalties_part,
             )
+            for r in loan.repayments
+            if r.paid_on <= today
         )
+        standing = loan_status(schedule, engine_payments(records), today)
+        views.append(LoanView(loan.account_no, loan.currency, schedule, standing, records))
     branch = client.branch
     contact = Contact(
         officer_name=client.loan_officer_name,

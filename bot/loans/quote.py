@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.loans.cost import Totals, loan_rates, totals
 from bot.loans.rates import NoRateError, Rates
+from bot.loans.rates import explain as explain_rates
 from bot.loans.schedule import Schedule, build_schedule
 from bot.loans.status import LoanStatus, loan_status
 from bot.loans.terms import InterestMethod, LoanTerms, Payment
@@ -96,36 +97,17 @@ def explanations(q: Quote) -> list[Explanation]:
             )
         )
     if q.rates is not None:
-        ppy = str(q.rates.periods_per_year)
-        periodic = _pct(Decimal(str(q.rates.periodic_rate)))
-        out += [
-            Explanation(
-                "apr_percent",
-                str(q.rates.apr_percent),
-                "periodic IRR of the client's cash flows x periods per year",
-                {
-                    "periodic_irr_percent": periodic,
-                    "periods_per_year": ppy,
-                    "net_received": str(q.totals.net_received),
-                },
-            ),
-            Explanation(
-                "eir_percent",
-                str(q.rates.eir_percent),
-                "(1 + periodic IRR) ^ periods per year - 1",
-                {"periodic_irr_percent": periodic, "periods_per_year": ppy},
-            ),
-        ]
-        if q.rates.eir_actual_days_percent is not None:
-            out.append(
-                Explanation(
-                    "eir_actual_days_percent",
-                    str(q.rates.eir_actual_days_percent),
-                    "the annual rate that discounts the dated cash flows over "
-                    "actual days / 365 to zero",
-                    {},
-                )
-            )
+        for figure, detail in explain_rates(q.rates).items():
+            if figure == "periodic_rate":
+                continue
+            inputs = {
+                k: str(v)
+                for k, v in detail.items()
+                if k not in {"value", "formula"} and v is not None
+            }
+            if figure == "apr_percent":
+                inputs["net_received"] = str(q.totals.net_received)
+            out.append(Explanation(figure, str(detail["value"]), str(detail["formula"]), inputs))
     if q.status is not None:
         p = q.status.payoff
         out.append(
