@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.context import db, identity, now, settings
 from actions.language import offer_language_switch
 from bot.db.models import AuditEntry
-from bot.i18n import N_, gettext, language_of
+from bot.i18n import language_of, translations_for
 from bot.identity import is_verified, language_for, locked_until
 from bot.loan_answers import client_loans
 from bot.replies import (
@@ -45,10 +45,22 @@ QUESTION_OF_INTENT = {
     "ask_flat_vs_declining": FLAT_VS_DECLINING,
     "ask_contact": CONTACT,
 }
-LOCKED = N_(
-    "For your security, checking who you are is paused after too many attempts. "
-    "Please try again in {minutes} minute(s), or visit your branch."
-)
+
+
+def _locked(language: str, minutes: int) -> str:
+    return (
+        translations_for(language)
+        .ngettext(
+            "For your security, checking who you are is paused after too many attempts. "
+            "Please try again in {minutes} minute, or visit your branch.",
+            "For your security, checking who you are is paused after too many attempts. "
+            "Please try again in {minutes} minutes, or visit your branch.",
+            minutes,
+        )
+        .format(minutes=minutes)
+    )
+
+
 FORGET_ANSWERS = [SlotSet("phone_number", None), SlotSet("date_of_birth", None)]
 
 
@@ -82,8 +94,8 @@ class ActionLoanQuestion(Action):
                 until = locked_until(person, now())
                 if after_check and until is not None:
                     minutes = max(1, int((until - now()).total_seconds() // 60) + 1)
-                    message = gettext(language_of(tracker.get_slot("language")), LOCKED)
-                    dispatcher.utter_message(text=message.format(minutes=minutes))
+                    language = language_of(tracker.get_slot("language"))
+                    dispatcher.utter_message(text=_locked(language, minutes))
                 return [SlotSet("verified", False), *remember]
 
             today = settings().today()

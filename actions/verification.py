@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import db, identity, now, settings, verification_policy
-from bot.i18n import N_, gettext, language_of
+from bot.i18n import N_, gettext, language_of, translations_for
 from bot.identity import (
     Outcome,
     is_verified,
@@ -45,9 +45,18 @@ ASK_BIRTH_DATE = N_(
     "Thank you. What is your date of birth? "
     "For example 1990-04-12 (year-month-day) or 12/04/1990 (day/month/year)."
 )
-MISMATCH = N_(
-    "Sorry, those details do not match our records. Let's try again ({left} attempt(s) left)."
-)
+
+
+def _mismatch(tracker: Tracker, left: int) -> str:
+    return (
+        translations_for(language_of(tracker.get_slot("language")))
+        .ngettext(
+            "Sorry, those details do not match our records. Let's try again ({left} attempt left).",
+            "Sorry, those details do not match our records. Let's try again ({left} attempts left).",
+            left,
+        )
+        .format(left=left)
+    )
 
 
 def _say(tracker: Tracker, message: str) -> str:
@@ -99,7 +108,7 @@ class ValidateVerificationForm(FormValidationAction):
             return {"date_of_birth": value, "verified": True, "language": result.language}
         if result.outcome is Outcome.LOCKED:
             return {"phone_number": None, "date_of_birth": None, "requested_slot": None}
-        dispatcher.utter_message(text=_say(tracker, MISMATCH).format(left=result.attempts_left))
+        dispatcher.utter_message(text=_mismatch(tracker, result.attempts_left))
         return {"phone_number": None, "date_of_birth": None}
 
 

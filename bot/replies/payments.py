@@ -12,7 +12,8 @@ from bot.money import ZERO
 
 
 def next_payment(view: LoanView, locale: Locale) -> str:
-    _ = translations_for(locale.language).gettext
+    catalog = translations_for(locale.language)
+    _, ngettext = catalog.gettext, catalog.ngettext
     cur, standing = view.currency, view.standing
     lines = []
     upcoming = standing.next_due
@@ -51,9 +52,12 @@ def next_payment(view: LoanView, locale: Locale) -> str:
         oldest = overdue[0]
         late_fees = sum((s.penalties - s.paid_penalties for s in overdue), ZERO)
         lines.append(
-            _(
-                "You are also late: %(count)s installment(s) unpaid since %(date)s. "
-                "Due today: %(total)s, including %(penalties)s in late fees."
+            ngettext(
+                "You are also late: %(count)s installment unpaid since %(date)s. "
+                "Due today: %(total)s, including %(penalties)s in late fees.",
+                "You are also late: %(count)s installments unpaid since %(date)s. "
+                "Due today: %(total)s, including %(penalties)s in late fees.",
+                len(overdue),
             )
             % {
                 "count": len(overdue),
@@ -85,7 +89,8 @@ def balance(view: LoanView, locale: Locale) -> str:
 
 def overdue(view: LoanView, locale: Locale) -> str:
     """What is late, since when, and the late fees charged or about to be charged."""
-    _ = translations_for(locale.language).gettext
+    catalog = translations_for(locale.language)
+    _, ngettext = catalog.gettext, catalog.ngettext
     cur, standing = view.currency, view.standing
     late = standing.overdue
     if not late:
@@ -93,7 +98,11 @@ def overdue(view: LoanView, locale: Locale) -> str:
             "loan": view.account_no
         }
     lines = [
-        _("Loan %(loan)s: %(count)s installment(s) overdue, the oldest since %(date)s.")
+        ngettext(
+            "Loan %(loan)s: %(count)s installment overdue, since %(date)s.",
+            "Loan %(loan)s: %(count)s installments overdue, the oldest since %(date)s.",
+            len(late),
+        )
         % {"loan": view.account_no, "count": len(late), "date": day(late[0].due_date, locale)}
     ]
     for state in late:
@@ -120,12 +129,17 @@ def overdue(view: LoanView, locale: Locale) -> str:
 
 def payments_made(view: LoanView, locale: Locale, limit: int = 6) -> str:
     """The latest payments and what each one paid for."""
-    _ = translations_for(locale.language).gettext
+    catalog = translations_for(locale.language)
+    _, ngettext = catalog.gettext, catalog.ngettext
     cur = view.currency
     if not view.payments:
         return _("Loan %(loan)s: no payment has been recorded yet.") % {"loan": view.account_no}
     lines = [
-        _("Loan %(loan)s: %(count)s payment(s), %(total)s in all.")
+        ngettext(
+            "Loan %(loan)s: %(count)s payment, %(total)s in all.",
+            "Loan %(loan)s: %(count)s payments, %(total)s in all.",
+            len(view.payments),
+        )
         % {
             "loan": view.account_no,
             "count": len(view.payments),

@@ -70,6 +70,22 @@ def test_overdue_l5001_shows_days_late_and_the_late_fee(loans_of) -> None:
     assert "Installment 5" in text and "5 days late" in text
     assert "UGX\xa06,500" in text or "USh\xa06,500" in text or "6,500" in text
     assert "136,500" in text  # due today
+    assert "1 installment overdue, since" in text  # one installment: the singular form
+
+
+@pytest.mark.parametrize(
+    ("language", "singular"),
+    [
+        ("fr", "1 échéance en retard"),
+        ("es", "1 pago atrasado"),
+        ("sw", "rejesho 1 limechelewa"),
+        ("hi", "1 किस्त में देरी"),
+    ],
+)
+def test_one_overdue_installment_is_said_in_the_singular(loans_of, language, singular) -> None:
+    loans = loans_of(GRACE)
+    text = answer(OVERDUE, loans, language=language, today=TODAY, loan_account="L-5001").text
+    assert singular in text
 
 
 def test_a_client_with_two_loans_is_asked_which(loans_of) -> None:
@@ -96,7 +112,7 @@ def test_schedule_is_paged(loans_of) -> None:
 
 def test_payments_made_with_the_late_fee(loans_of) -> None:
     text = answer(PAYMENTS, loans_of(RAVI), language="en", today=TODAY).text
-    assert "10 payment(s)" in text
+    assert "10 payments" in text
 
 
 def test_total_cost_states_apr_and_eir(loans_of) -> None:
