@@ -328,21 +328,30 @@ def unit_periods(
         raise ValueError(f"unknown unit period {unit_period!r}")
     if end < start:
         raise ValueError(f"{end} is before {start}")
+    whole, numerator, denominator = _unit_periods(start, end, unit_period, day_of_month)
+    return whole, Fraction(numerator, denominator)
+
+
+def _unit_periods(
+    start: dt.date, end: dt.date, unit_period: str, day_of_month: int | None
+) -> tuple[int, int, int]:
+    """:func:`unit_periods` as (t, numerator of f, denominator of f), in plain integers."""
     if unit_period in _DAYS_PER_UNIT:
-        whole, rest = divmod((end - start).days, _DAYS_PER_UNIT[unit_period])
-        return whole, Fraction(rest, _DAYS_PER_UNIT[unit_period])
+        size = _DAYS_PER_UNIT[unit_period]
+        whole, rest = divmod((end - start).days, size)
+        return whole, rest, size
     anchor = day_of_month or end.day
     months, days = _full_months(start, end, anchor)
     if unit_period == "year":
         years, months_left = divmod(months, 12)
         if days == 0:
-            return years, Fraction(months_left, 12)
-        return years, Fraction((_months_back(end, 12 * years, anchor) - start).days, 365)
+            return years, months_left, 12
+        return years, (_months_back(end, 12 * years, anchor) - start).days, 365
     if unit_period == "month":
-        return months, Fraction(days, 30)
+        return months, days, 30
     size = _MONTH_DAYS_PER_UNIT[unit_period]
     whole, rest = divmod(30 * months + days, size)
-    return whole, Fraction(rest, size)
+    return whole, rest, size
 
 
 def _series_day(dates: Sequence[dt.date]) -> int:
@@ -377,16 +386,24 @@ def appendix_j_rate(flows: Sequence[Flow], unit_period: str) -> float:
         raise ValueError(f"unknown unit period {unit_period!r} (expected one of: {known})")
     dated = _dated(flows)
     start = dated[0][0]
+    amounts, times, fractions = [], [], []
+    if unit_period in _DAYS_PER_UNIT:  # no calendar months involved: whole days only
+        size = _DAYS_PER_UNIT[unit_period]
+        for day, amount in dated:
+            whole, rest = divmod((day - start).days, size)
+            amounts.append(float(amount))
+            times.append(float(whole))
+            fractions.append(rest / size)
+        return _solve(_Terms(amounts, times, fractions))
     later = [d for d, _ in dated if d > start]
     series_day = _series_day(later) if later else start.day
-    amounts, times, fractions = [], [], []
     for day, amount in dated:
-        whole, fraction = unit_periods(
-            start, day, unit_period, day_of_month=_anchor(day, series_day)
+        whole, numerator, denominator = _unit_periods(
+            start, day, unit_period, _anchor(day, series_day)
         )
         amounts.append(float(amount))
         times.append(float(whole))
-        fractions.append(float(fraction))
+        fractions.append(numerator / denominator)
     return _solve(_Terms(amounts, times, fractions))
 
 

@@ -17,6 +17,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from bot.loans.terms import (
     AmountKind,
@@ -39,8 +40,9 @@ class InvalidTerms(ValueError):
         self.field = field
 
 
-@dataclass(frozen=True)
-class Installment:
+class Installment(NamedTuple):
+    """One row of the schedule (a named tuple: schedules are built by the thousand)."""
+
     number: int
     due_date: dt.date
     principal: Decimal
@@ -95,6 +97,9 @@ def add_months(start: dt.date, months: int) -> dt.date:
     return dt.date(year, month, day)
 
 
+_DAYS_PER_PERIOD = {Frequency.DAILY: 1, Frequency.WEEKLY: 7, Frequency.FORTNIGHTLY: 14}
+
+
 def add_periods(start: dt.date, frequency: Frequency, count: int) -> dt.date:
     match frequency:
         case Frequency.DAILY:
@@ -116,6 +121,9 @@ def due_dates(terms: LoanTerms) -> list[dt.date]:
         anchor, offset = terms.first_due_date, 0
     else:
         anchor, offset = terms.disbursement_date, 1
+    step = _DAYS_PER_PERIOD.get(terms.frequency)
+    if step is not None:  # a fixed number of days: no calendar arithmetic needed
+        return [anchor + dt.timedelta(days=step * (k + offset)) for k in range(terms.installments)]
     return [add_periods(anchor, terms.frequency, k + offset) for k in range(terms.installments)]
 
 
@@ -270,6 +278,8 @@ def build_schedule(terms: LoanTerms) -> Schedule:
     contribution = round_money(terms.savings.per_installment, cur)
 
     rows = []
+    tax_percent = terms.interest_tax_percent
+    no_tax = round_money(ZERO, cur)
     balance = disbursement.principal
     parts = _principal_and_interest(terms, disbursement.principal, rate)
     for number, (due, (principal, interest)) in enumerate(zip(dates, parts, strict=True), 1):
@@ -281,7 +291,7 @@ def build_schedule(terms: LoanTerms) -> Schedule:
                 principal=principal,
                 interest=interest,
                 fees=per_installment_fees,
-                tax=round_money(interest * terms.interest_tax_percent / HUNDRED, cur),
+                tax=round_money(interest * tax_percent / HUNDRED, cur) if tax_percent else no_tax,
                 savings=contribution,
                 balance=balance,
             )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from bot.loans.schedule import Installment, Schedule
 from bot.loans.terms import (
@@ -75,9 +76,8 @@ class _Ledger:
         return self.owed("fees") - (self.row.savings - self.savings_paid())
 
 
-@dataclass(frozen=True)
-class InstallmentState:
-    """One installment as it stands on the status date."""
+class InstallmentState(NamedTuple):
+    """One installment as it stands on the status date (a named tuple, like the rows)."""
 
     installment: Installment
     penalties: Decimal

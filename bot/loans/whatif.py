@@ -159,7 +159,7 @@ def _spread_interest(
         interest = left if i == len(rows) - 1 else min(even, left)
         left -= interest
         tax = round_money(interest * tax_percent / HUNDRED, currency)
-        spread.append(dataclasses.replace(row, interest=interest, tax=tax))
+        spread.append(row._replace(interest=interest, tax=tax))
     return spread
 
 
@@ -207,8 +207,7 @@ def pay_extra(
         # amount for the days it was still owed.
         rate = schedule.periodic_rate
         interest = round_money(new_balance * rate + extra * rate * elapsed / length, cur)
-        rows[0] = dataclasses.replace(
-            rows[0],
+        rows[0] = rows[0]._replace(
             interest=interest,
             tax=round_money(interest * terms.interest_tax_percent / HUNDRED, cur),
         )
@@ -217,9 +216,7 @@ def pay_extra(
     # minor unit or two on tiny balances.
     if sum((row.interest for row in rows), ZERO) > interest_before:
         rows = _spread_interest(rows, interest_before, terms.interest_tax_percent, cur)
-    renumbered = tuple(
-        dataclasses.replace(row, number=first.number + i) for i, row in enumerate(rows)
-    )
+    renumbered = tuple(row._replace(number=first.number + i) for i, row in enumerate(rows))
     return ExtraPayment(
         paid_on=today,
         amount=amount,
