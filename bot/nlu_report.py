@@ -9,6 +9,7 @@ gives intent F1 per language and per intent, in ``reports/nlu-report.md`` and ``
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import random
@@ -124,7 +125,21 @@ def f1_table(pairs: list[tuple[Example, str]]) -> dict[str, dict[str, dict[str, 
     return result
 
 
-def markdown(table: dict[str, dict[str, dict[str, float]]], count: int) -> str:
+def confusions(pairs: list[tuple[Example, str]], top: int = 15) -> list[tuple[str, str, str, int]]:
+    """The most frequent mistakes: (language, intent, predicted instead, how often)."""
+    counted: dict[tuple[str, str, str], int] = defaultdict(int)
+    for example, predicted in pairs:
+        if predicted != example.intent:
+            counted[(example.language, example.intent, predicted)] += 1
+    ranked = sorted(counted.items(), key=lambda item: (-item[1], item[0]))
+    return [(*key, n) for key, n in ranked[:top]]
+
+
+def markdown(
+    table: dict[str, dict[str, dict[str, float]]],
+    count: int,
+    mistakes: list[tuple[str, str, str, int]] | None = None,
+) -> str:
     languages = sorted(table)
     intents = sorted({i for rows in table.values() for i in rows if i != "all"})
     lines = [
@@ -142,12 +157,29 @@ def markdown(table: dict[str, dict[str, dict[str, float]]], count: int) -> str:
             for lang in languages
         ]
         lines.append(f"| {intent} | " + " | ".join(cells) + " |")
+    if mistakes:
+        lines += ["", "Most frequent mistakes:", "", "| language | intent | predicted | times |"]
+        lines.append("|---|---|---|---|")
+        lines += [f"| {lang} | {gold} | {got} | {n} |" for lang, gold, got, n in mistakes]
     return "\n".join(lines) + "\n"
 
 
+def _arguments(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bot.nlu_report", description=__doc__)
+    parser.add_argument("folds", nargs="?", type=int, default=3, help="number of folds (3)")
+    parser.add_argument("--config", default="config.yml", help="Rasa config to evaluate")
+    parser.add_argument("--data", type=Path, default=PROJECT_ROOT / "nlu_data")
+    parser.add_argument("--reports", type=Path, default=REPORTS, help="where to write")
+    arguments = parser.parse_args(argv)
+    if arguments.folds < 2:
+        parser.error("folds: at least 2")
+    return arguments
+
+
 def main(argv: list[str]) -> int:
-    count = int(argv[0]) if argv else 3
-    examples, others = load_examples(PROJECT_ROOT / "nlu_data")
+    arguments = _arguments(argv)
+    count, reports = arguments.folds, arguments.reports
+    examples, others = load_examples(arguments.data)
     split = folds(examples, count)
     pairs: list[tuple[Example, str]] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -162,7 +194,7 @@ def main(argv: list[str]) -> int:
                 "--nlu",
                 str(work / f"train-{k}.yml"),
                 "--config",
-                "config.yml",
+                str(arguments.config),
                 "--out",
                 str(work),
                 "--fixed-model-name",
@@ -190,10 +222,10 @@ def main(argv: list[str]) -> int:
                         pairs.append((example, row["intent_prediction"]["name"]))
             print(f"fold {k + 1}/{count} done")  # noqa: T201
     table = f1_table(pairs)
-    REPORTS.mkdir(exist_ok=True)
-    (REPORTS / "nlu-report.json").write_text(json.dumps(table, indent=2))
-    report = markdown(table, count)
-    (REPORTS / "nlu-report.md").write_text(report)
+    reports.mkdir(parents=True, exist_ok=True)
+    (reports / "nlu-report.json").write_text(json.dumps(table, indent=2))
+    report = markdown(table, count, confusions(pairs))
+    (reports / "nlu-report.md").write_text(report)
     print(report)  # noqa: T201
     return 0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from bot.nlu_report import Example, f1_table, folds, load_examples
+from bot.nlu_report import Example, confusions, f1_table, folds, load_examples, markdown
 from bot.settings import PROJECT_ROOT
 
 
@@ -48,3 +48,11 @@ def test_f1_per_language() -> None:
     assert table["en"]["greet"]["recall"] == 0.5
     assert table["en"]["goodbye"]["precision"] == 0.5
     assert round(table["en"]["all"]["f1"], 3) == round((2 * (2 / 3) + 1 * (2 / 3)) / 3, 3)
+
+
+def test_the_most_frequent_mistakes_come_first() -> None:
+    a1, a2, b1 = Example("hi", "a", "x"), Example("hi", "a", "y"), Example("sw", "b", "z")
+    pairs = [(a1, "b"), (a2, "b"), (b1, "nlu_fallback"), (Example("sw", "a", "w"), "a")]
+    assert confusions(pairs) == [("hi", "a", "b", 2), ("sw", "b", "nlu_fallback", 1)]
+    table = markdown(f1_table(pairs), 3, confusions(pairs))
+    assert "| hi | a | b | 2 |" in table
