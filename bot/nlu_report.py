@@ -224,6 +224,14 @@ def main(argv: list[str]) -> int:
     table = f1_table(pairs)
     reports.mkdir(parents=True, exist_ok=True)
     (reports / "nlu-report.json").write_text(json.dumps(table, indent=2))
+    wrong = [
+        {"language": e.language, "text": e.text, "intent": e.intent, "predicted": predicted}
+        for e, predicted in sorted(pairs, key=lambda pair: (pair[0].language, pair[0].intent))
+        if predicted != e.intent
+    ]
+    (reports / "nlu-mistakes.json").write_text(
+        json.dumps(wrong, indent=1, ensure_ascii=False), encoding="utf-8"
+    )
     report = markdown(table, count, confusions(pairs))
     (reports / "nlu-report.md").write_text(report)
     print(report)  # noqa: T201
