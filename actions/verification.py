@@ -48,15 +48,13 @@ ASK_BIRTH_DATE = N_(
 
 
 def _mismatch(tracker: Tracker, left: int) -> str:
-    return (
-        translations_for(language_of(tracker.get_slot("language")))
-        .ngettext(
-            "Sorry, those details do not match our records. Let's try again ({left} attempt left).",
-            "Sorry, those details do not match our records. Let's try again ({left} attempts left).",
-            left,
-        )
-        .format(left=left)
+    catalog = translations_for(language_of(tracker.get_slot("language")))
+    message = catalog.ngettext(
+        "Sorry, those details do not match our records. Let's try again ({left} attempt left).",
+        "Sorry, those details do not match our records. Let's try again ({left} attempts left).",
+        left,
     )
+    return message.format(left=left)
 
 
 def _say(tracker: Tracker, message: str) -> str:
