@@ -15,7 +15,7 @@ export WAZI_ACTIONS_PORT ?= 5055
 export WAZI_NLG_PORT ?= 5056
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install install-browser catalogs translations i18n-check db train run test lint unit validate conversations e2e lock nlu-report bench-loans clean
+.PHONY: help install install-browser catalogs translations i18n-check db train run test lint unit validate conversations e2e lock nlu-report bench-loans bench-turns clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -111,6 +111,9 @@ nlu-report: install ## Cross-validated intent F1 per language and intent -> repo
 
 bench-loans: install ## Print the loan engine's speed (target: under 1 ms a loan)
 	$(PY) bench/loans.py
+
+bench-turns: install catalogs train ## Print turn latency, Wazi vs a stock `rasa init` bot (target: p95 ratio <= 1.3)
+	$(PY) bench/turns.py
 
 clean: ## Remove environments, models, caches and the local database
 	rm -rf $(VENV) $(RASA_VENV) models data .cache results .pytest_cache .ruff_cache

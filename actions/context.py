@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from functools import cache
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType
 from sqlalchemy.orm import Session
 
 from bot import settings as wazi_settings
@@ -42,3 +43,13 @@ def identity(session: Session, tracker: Tracker) -> ChatIdentity:
     """The chat identity of the person writing, created on first contact."""
     channel = tracker.get_latest_input_channel() or DEFAULT_CHANNEL
     return identity_for(session, channel, tracker.sender_id)
+
+
+def only_changes(tracker: Tracker, events: list[EventType]) -> list[EventType]:
+    """The events without slot settings that would not change the slot: every event makes
+    Rasa's tracker (and each later call to the action server) longer."""
+    return [
+        event
+        for event in events
+        if event.get("event") != "slot" or tracker.get_slot(event["name"]) != event["value"]
+    ]

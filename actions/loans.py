@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import db, identity, now, settings
+from actions.context import db, identity, now, only_changes, settings
 from actions.language import offer_language_switch
 from bot.db.models import AuditEntry
 from bot.i18n import language_of, translations_for
@@ -96,7 +96,7 @@ class ActionLoanQuestion(Action):
                     minutes = max(1, int((until - now()).total_seconds() // 60) + 1)
                     language = language_of(tracker.get_slot("language"))
                     dispatcher.utter_message(text=_locked(language, minutes))
-                return [SlotSet("verified", False), *remember]
+                return only_changes(tracker, [SlotSet("verified", False), *remember])
 
             today = settings().today()
             loans = client_loans(session, person.client_id, today)
@@ -129,10 +129,13 @@ class ActionLoanQuestion(Action):
                 )
         events = [SlotSet("verified", True), SlotSet("language", language), *FORGET_ANSWERS]
         if reply.asked_which_loan:
-            return [*events, *remember]
-        return [
-            *events,
-            SlotSet("loan_account", reply.loan_account),
-            SlotSet("pending_question", None),
-            SlotSet("pending_text", None),
-        ]
+            return only_changes(tracker, [*events, *remember])
+        return only_changes(
+            tracker,
+            [
+                *events,
+                SlotSet("loan_account", reply.loan_account),
+                SlotSet("pending_question", None),
+                SlotSet("pending_text", None),
+            ],
+        )

@@ -1,0 +1,210 @@
+"""Start the real Wazi stack (or any Rasa assistant) on free loopback ports, for the end-to-end
+tests and the benchmarks.
+
+``wazi_stack`` seeds a fresh SQLite database, then starts the action server, the NLG endpoint
+and Rasa, each in its own process group with its output in a log file, and stops every group
+it started when the ``with`` block ends, however it ends. ``start`` and ``wait_until_up`` are
+the pieces, for a caller that serves another assistant the same way (``bench/turns.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from bot.settings import PROJECT_ROOT
+
+logger = logging.getLogger(__name__)
+
+DEMO_TODAY = "2026-11-25"
+START_TIMEOUT = 240
+RASA = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
+# The Rasa server as the Procfile starts it: Rasa's command line through bot/rasa_server.py.
+RASA_SERVER = [str(PROJECT_ROOT / ".venv-rasa" / "bin" / "python"), "-m", "bot.rasa_server"]
+# What the Makefile gives every Rasa command: Rasa 3.6's 2023-era libraries print pages of
+# deprecation warnings that are not ours to fix. PYTHONPATH lets ``-m bot.rasa_server`` start
+# from any folder.
+RASA_ENV = {
+    "RASA_TELEMETRY_ENABLED": "false",
+    "PYTHONWARNINGS": "ignore::DeprecationWarning",
+    "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    "PYTHONPATH": str(PROJECT_ROOT),
+}
+
+
+class StackError(RuntimeError):
+    """A server exited or did not answer in time; the message ends with its log's tail."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    name: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def tail(self) -> str:
+        text = self.log.read_text(errors="replace").splitlines()
+        return "\n".join(line for line in text if "WARNING: Location" not in line)[-4000:]
+
+    def stop(self) -> None:
+        """Stop the server's whole process group: SIGTERM, then SIGKILL after 20 s."""
+        if self.process.poll() is not None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+        except ProcessLookupError:  # the group ended between poll() and killpg()
+            self.process.wait(timeout=10)
+
+
+def start(name: str, args: list[str], env: dict[str, str], logs: Path, cwd: Path) -> Server:
+    """Start ``args`` in a new process group, output to ``logs/<name>.log``."""
+    log = logs / f"{name}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            args,
+            cwd=cwd,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    return Server(name, process, log)
+
+
+def wait_until_up(server: Server, url: str, deadline: float) -> None:
+    """Wait until ``url`` answers 200; raise StackError if the server exits or time runs out."""
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise StackError(
+                f"{server.name} exited with {server.process.returncode}:\n{server.tail()}"
+            )
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+    raise StackError(f"{server.name} did not answer {url} in time:\n{server.tail()}")
+
+
+def rasa_run_args(model: Path, port: int, endpoints: Path) -> list[str]:
+    """``rasa run`` as Wazi serves it: REST channel from Wazi's credentials.yml, loopback only."""
+    return [
+        *RASA_SERVER,
+        "run",
+        "--model",
+        str(model),
+        "--port",
+        str(port),
+        "--interface",
+        "127.0.0.1",
+        "--endpoints",
+        str(endpoints),
+        "--credentials",
+        str(PROJECT_ROOT / "credentials.yml"),
+    ]
+
+
+@dataclass(frozen=True)
+class Stack:
+    rasa_url: str
+    database_url: str
+
+    def chat(self, prefix: str = "e2e") -> Chat:
+        return Chat(self.rasa_url, f"{prefix}-{uuid.uuid4().hex}")
+
+
+@dataclass
+class Chat:
+    """One person talking to Rasa's REST channel."""
+
+    rasa_url: str
+    sender: str
+
+    def say(self, text: str) -> list[dict]:
+        response = httpx.post(
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            json={"sender": self.sender, "message": text},
+            timeout=60,
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def texts(self, text: str) -> str:
+        """Everything the bot answered, as one string."""
+        return "\n".join(m.get("text", "") for m in self.say(text))
+
+
+@contextmanager
+def wazi_stack(
+    model: Path, work: Path, today: str = DEMO_TODAY, timeout: float = START_TIMEOUT
+) -> Iterator[Stack]:
+    """Seed ``work/wazi.sqlite3`` and run actions, NLG and Rasa on free ports until exit."""
+    if not model.exists():
+        raise StackError(f"no trained model at {model}; run `make train` first")
+    database_url = f"sqlite:///{work / 'wazi.sqlite3'}"
+    actions_port, nlg_port, rasa_port = free_port(), free_port(), free_port()
+    env = {
+        **os.environ,
+        "WAZI_DATABASE_URL": database_url,
+        "WAZI_TODAY": today,
+        "WAZI_ACTIONS_PORT": str(actions_port),
+        "WAZI_NLG_PORT": str(nlg_port),
+    }
+    venv_bin = Path(sys.executable).parent
+    seed_log = work / "seed.log"
+    with seed_log.open("wb") as out:
+        seeded = subprocess.run(
+            [str(venv_bin / "wazi"), "demo", "seed"], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    if seeded.returncode != 0:
+        tail = seed_log.read_text(errors="replace")[-4000:]
+        raise StackError(f"`wazi demo seed` exited with {seeded.returncode}:\n{tail}")
+    python = str(venv_bin / "python")
+    with ExitStack() as running:
+        actions = start(
+            "actions",
+            [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
+            env,
+            work,
+            PROJECT_ROOT,
+        )
+        running.callback(actions.stop)
+        nlg = start("nlg", [python, "-m", "bot.nlg"], env, work, PROJECT_ROOT)
+        running.callback(nlg.stop)
+        rasa = start(
+            "rasa",
+            rasa_run_args(model, rasa_port, PROJECT_ROOT / "endpoints.yml"),
+            {**env, **RASA_ENV},
+            work,
+            PROJECT_ROOT,
+        )
+        running.callback(rasa.stop)  # stopped first: callbacks run last in, first out
+        deadline = time.monotonic() + timeout
+        wait_until_up(actions, f"http://127.0.0.1:{actions_port}/health", deadline)
+        wait_until_up(nlg, f"http://127.0.0.1:{nlg_port}/health", deadline)
+        wait_until_up(rasa, f"http://127.0.0.1:{rasa_port}/", deadline)
+        yield Stack(rasa_url=f"http://127.0.0.1:{rasa_port}", database_url=database_url)

@@ -1,0 +1,61 @@
+"""Rasa's command line with one speed fix that Rasa 3.6 needs when it serves Wazi.
+
+After every custom action and every response from the NLG endpoint, Rasa 3.6 checks the answer
+with ``jsonschema.validate(instance, schema)``. With jsonschema 4.17 (the newest Rasa 3.6
+allows) each call first validates the schema itself against the JSON Schema meta-schema and
+builds a new validator: profiled with py-spy on the 2-core VM, about 12 of the 14 ms a custom
+action turn cost Rasa. Here the validator for a schema is built, and the schema checked, once
+per distinct schema, then reused: the same instances pass, the same errors are raised.
+
+It runs in Rasa's environment and takes exactly ``rasa``'s arguments:
+``.venv-rasa/bin/python -m bot.rasa_server run --model ...`` (``make run``, the end-to-end tests
+and ``bench/turns.py`` serve Rasa this way). It imports nothing else from Wazi.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from typing import Any
+
+import jsonschema
+from jsonschema.exceptions import best_match
+from jsonschema.validators import validator_for
+
+_validate_every_time = jsonschema.validate
+
+
+@functools.lru_cache(maxsize=32)
+def _validator(schema_text: str) -> Any:
+    schema = json.loads(schema_text)
+    cls = validator_for(schema)
+    cls.check_schema(schema)  # as jsonschema.validate does, once per schema
+    return cls(schema)
+
+
+def validate(instance: Any, schema: Any, cls: Any = None, *args: Any, **kwargs: Any) -> None:
+    """``jsonschema.validate`` with the validator of each distinct schema built once."""
+    if cls is not None or args or kwargs:
+        _validate_every_time(instance, schema, cls, *args, **kwargs)
+        return
+    error = best_match(_validator(json.dumps(schema, sort_keys=True)).iter_errors(instance))
+    if error is not None:
+        raise error
+
+
+def install() -> None:
+    """Make ``jsonschema.validate`` the cached one (Rasa imports it at each call)."""
+    jsonschema.validate = validate
+
+
+def main() -> None:
+    install()
+    from rasa.__main__ import main as rasa_main
+
+    sys.argv[0] = "rasa"
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()
