@@ -9,6 +9,7 @@ another server (default: the local one, database ``test``).
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import os
 import secrets
@@ -19,7 +20,8 @@ from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.orm import Session
 
 from bot.db.migrate import upgrade
-from bot.db.session import make_engine
+from bot.db.session import make_engine, session_scope
+from bot.demo import seed
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "WAZI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -78,3 +80,18 @@ def engine(migrated_url: str) -> Iterator[Engine]:
 def session(engine: Engine) -> Iterator[Session]:
     with Session(engine) as session:
         yield session
+
+
+DEMO_TODAY = dt.date(2026, 11, 25)
+
+
+@pytest.fixture(scope="module")
+def demo_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """The demo clients and loans (``wazi demo seed``) in a fresh SQLite database, per module."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.sqlite3'}"
+    upgrade(url)
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        seed(session, DEMO_TODAY)
+    yield engine
+    engine.dispose()

@@ -7,20 +7,17 @@ import datetime as dt
 import io
 import subprocess
 import sys
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 from babel import Locale
 from matplotlib.figure import Figure
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 
 from bot.charts import LABEL_KEYS, MissingLabels, schedule_chart, schedule_figure
-from bot.db.migrate import upgrade
 from bot.db.models import Loan
-from bot.db.session import make_engine, session_scope
-from bot.demo import seed
+from bot.db.session import session_scope
 from bot.i18n import money
 from bot.loan_records import terms_for
 from bot.loans.schedule import Schedule, build_schedule
@@ -60,21 +57,14 @@ FRENCH = {
 
 
 @pytest.fixture(scope="module")
-def demo_schedules(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tuple]]:
+def demo_schedules(demo_engine: Engine) -> dict[str, tuple]:
     """Each demo loan's schedule, from a freshly seeded demo database, with its locale."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('charts') / 'demo.sqlite3'}"
-    upgrade(url)
-    engine = make_engine(url)
-    with session_scope(engine) as session:
-        seed(session, TODAY)
-    with session_scope(engine) as session:
+    with session_scope(demo_engine) as session:
         loans = session.scalars(select(Loan)).all()
-        schedules = {
+        return {
             loan.account_no: (build_schedule(terms_for(loan)), Locale.parse(loan.client.locale))
             for loan in loans
         }
-    engine.dispose()
-    yield schedules
 
 
 def _terms(currency: str, principal: str, **changes: object) -> LoanTerms:

@@ -564,21 +564,6 @@ def test_the_domain_buttons_fit_whatsapp() -> None:
     assert checked >= 4
 
 
-@pytest.fixture(scope="module")
-def demo_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    from bot.db.migrate import upgrade
-    from bot.db.session import make_engine, session_scope
-    from bot.demo import seed
-
-    url = f"sqlite:///{tmp_path_factory.mktemp('whatsapp') / 'demo.sqlite3'}"
-    upgrade(url)
-    engine = make_engine(url)
-    with session_scope(engine) as session:
-        seed(session, TODAY)
-    yield engine
-    engine.dispose()
-
-
 def _answer(engine: Engine, phone: str, question: str, language: str):
     from bot.db.models import Client
     from bot.db.session import session_scope

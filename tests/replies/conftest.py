@@ -9,24 +9,11 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from bot.db.migrate import upgrade
 from bot.db.models import Client
-from bot.db.session import make_engine, session_scope
-from bot.demo import seed
+from bot.db.session import session_scope
 from bot.loan_answers import ClientLoans, client_loans
 
 TODAY = dt.date(2026, 11, 25)
-
-
-@pytest.fixture(scope="module")
-def demo_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('replies') / 'demo.sqlite3'}"
-    upgrade(url)
-    engine = make_engine(url)
-    with session_scope(engine) as session:
-        seed(session, TODAY)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture
