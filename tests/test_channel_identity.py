@@ -22,7 +22,7 @@ from bot.channel_identity import (
 )
 from bot.settings import PROJECT_ROOT
 
-FIXTURES = PROJECT_ROOT.parent / "shared" / "fixtures"
+FIXTURES = PROJECT_ROOT / "tests" / "fixtures"
 SECRET = b"adapter-and-action-server-secret"
 NOW = dt.datetime(2026, 11, 25, 9, 30, tzinfo=dt.UTC)
 MAX_AGE = dt.timedelta(minutes=5)

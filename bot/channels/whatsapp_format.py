@@ -2,7 +2,8 @@
 
 Pure functions, no network. Limits come from Meta's OpenAPI spec (``facebook/openapi``,
 business-messaging-api v23.0) and Meta's interactive-message pages; see
-``/work/shared/fixtures/SOURCES.md``. Lengths are counted in characters (code points).
+``tests/fixtures/SOURCES.md`` (a copy of the shared fixtures). Lengths are counted in
+characters (code points).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Telegram formatting, fed with the protocol samples in shared/fixtures/telegram."""
+"""Telegram formatting, fed with the protocol samples in tests/fixtures/telegram."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from bot.channels.telegram_format import (
 )
 from bot.settings import PROJECT_ROOT
 
-FIXTURES = PROJECT_ROOT.parent / "shared" / "fixtures" / "telegram"
+FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "telegram"
 
 
 def fixture(name: str) -> dict[str, Any]:

@@ -42,7 +42,7 @@ from bot.channels.whatsapp_format import (
 )
 from bot.settings import PROJECT_ROOT
 
-FIXTURES = PROJECT_ROOT.parent / "shared" / "fixtures" / "whatsapp"
+FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "whatsapp"
 SHEENA = "+16505551234"
 TODAY = dt.date(2026, 11, 25)
 LANGUAGES = ("en", "sw", "fr", "es", "hi")
