@@ -11,9 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import db, identity, now, only_changes, settings
 from actions.language import offer_language_switch
-from bot.db.models import AuditEntry
 from bot.i18n import language_of, translations_for
-from bot.identity import is_verified, language_for, locked_until
+from bot.identity import audit_chat, is_verified, language_for, locked_until
 from bot.loan_answers import client_loans
 from bot.replies import (
     BALANCE,
@@ -117,16 +116,8 @@ class ActionLoanQuestion(Action):
             if not after_check:
                 offer_language_switch(dispatcher, tracker)
             if not reply.asked_which_loan:
-                session.add(
-                    AuditEntry(
-                        actor_type="chat",
-                        actor_id=str(person.id),
-                        action="loan.answered",
-                        subject_type="loan",
-                        subject_id=reply.loan_account,
-                        details={"question": question, "client_id": person.client_id},
-                    )
-                )
+                details = {"question": question, "client_id": person.client_id}
+                audit_chat(session, person, "loan.answered", "loan", reply.loan_account, details)
         events = [SlotSet("verified", True), SlotSet("language", language), *FORGET_ANSWERS]
         if reply.asked_which_loan:
             return only_changes(tracker, [*events, *remember])

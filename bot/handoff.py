@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.db.models import AuditEntry, ChatIdentity, HandoffRequest
+from bot.db.models import ChatIdentity, HandoffRequest
+from bot.identity import audit_chat
 
 logger = logging.getLogger(__name__)
 
@@ -27,15 +28,7 @@ def request_handoff(
     )
     session.add(request)
     session.flush()
-    session.add(
-        AuditEntry(
-            actor_type="chat",
-            actor_id=str(identity.id),
-            action="handoff.requested",
-            subject_type="handoff_request",
-            subject_id=str(request.id),
-            details={"channel": identity.channel, "turns": len(request.transcript)},
-        )
-    )
+    details = {"channel": identity.channel, "turns": len(request.transcript)}
+    audit_chat(session, identity, "handoff.requested", "handoff_request", str(request.id), details)
     logger.info("handoff request %s recorded", request.id)
     return request

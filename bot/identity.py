@@ -130,17 +130,30 @@ def set_language(session: Session, identity: ChatIdentity, language: str) -> Non
     _audit(session, identity, "language.set", language=language)
 
 
-def _audit(session: Session, identity: ChatIdentity, action: str, **details: object) -> None:
+def audit_chat(
+    session: Session,
+    identity: ChatIdentity,
+    action: str,
+    subject_type: str,
+    subject_id: str | None,
+    details: dict[str, object],
+) -> None:
+    """Write down something done for the person behind a chat identity."""
     session.add(
         AuditEntry(
             actor_type="chat",
             actor_id=str(identity.id),
             action=action,
-            subject_type="chat_identity",
-            subject_id=str(identity.id),
-            details={"channel": identity.channel, **details},
+            subject_type=subject_type,
+            subject_id=subject_id,
+            details=details,
         )
     )
+
+
+def _audit(session: Session, identity: ChatIdentity, action: str, **details: object) -> None:
+    details = {"channel": identity.channel, **details}
+    audit_chat(session, identity, action, "chat_identity", str(identity.id), details)
 
 
 def verify(

@@ -8,10 +8,10 @@ import yaml
 
 from bot.i18n import LANGUAGES
 from bot.nlu_report import load_examples
+from bot.rasa_validate import COMMAND_INTENTS
 from bot.settings import PROJECT_ROOT
 
 MINIMUM = 45  # examples per intent in each language
-COMMAND_ONLY = {"language"}  # typed as /language, never classified
 
 
 def test_every_intent_has_enough_examples_in_every_language() -> None:
@@ -22,7 +22,7 @@ def test_every_intent_has_enough_examples_in_every_language() -> None:
         f"{language}/{intent}: {counts[(language, intent)]}"
         for language in LANGUAGES
         for intent in domain["intents"]
-        if intent not in COMMAND_ONLY and counts[(language, intent)] < MINIMUM
+        if intent not in COMMAND_INTENTS and counts[(language, intent)] < MINIMUM
     ]
     assert short == []
 

@@ -386,21 +386,13 @@ def appendix_j_rate(flows: Sequence[Flow], unit_period: str) -> float:
         raise ValueError(f"unknown unit period {unit_period!r} (expected one of: {known})")
     dated = _dated(flows)
     start = dated[0][0]
-    amounts, times, fractions = [], [], []
-    if unit_period in _DAYS_PER_UNIT:  # no calendar months involved: whole days only
-        size = _DAYS_PER_UNIT[unit_period]
-        for day, amount in dated:
-            whole, rest = divmod((day - start).days, size)
-            amounts.append(float(amount))
-            times.append(float(whole))
-            fractions.append(rest / size)
-        return _solve(_Terms(amounts, times, fractions))
-    later = [d for d, _ in dated if d > start]
+    by_days = unit_period in _DAYS_PER_UNIT  # no calendar months: no series day needed
+    later = [] if by_days else [d for d, _ in dated if d > start]
     series_day = _series_day(later) if later else start.day
+    amounts, times, fractions = [], [], []
     for day, amount in dated:
-        whole, numerator, denominator = _unit_periods(
-            start, day, unit_period, _anchor(day, series_day)
-        )
+        anchor = None if by_days else _anchor(day, series_day)
+        whole, numerator, denominator = _unit_periods(start, day, unit_period, anchor)
         amounts.append(float(amount))
         times.append(float(whole))
         fractions.append(numerator / denominator)

@@ -101,13 +101,10 @@ _DAYS_PER_PERIOD = {Frequency.DAILY: 1, Frequency.WEEKLY: 7, Frequency.FORTNIGHT
 
 
 def add_periods(start: dt.date, frequency: Frequency, count: int) -> dt.date:
+    days = _DAYS_PER_PERIOD.get(frequency)
+    if days is not None:
+        return start + dt.timedelta(days=days * count)
     match frequency:
-        case Frequency.DAILY:
-            return start + dt.timedelta(days=count)
-        case Frequency.WEEKLY:
-            return start + dt.timedelta(weeks=count)
-        case Frequency.FORTNIGHTLY:
-            return start + dt.timedelta(weeks=2 * count)
         case Frequency.MONTHLY:
             return add_months(start, count)
         case Frequency.QUARTERLY:
@@ -121,9 +118,6 @@ def due_dates(terms: LoanTerms) -> list[dt.date]:
         anchor, offset = terms.first_due_date, 0
     else:
         anchor, offset = terms.disbursement_date, 1
-    step = _DAYS_PER_PERIOD.get(terms.frequency)
-    if step is not None:  # a fixed number of days: no calendar arithmetic needed
-        return [anchor + dt.timedelta(days=step * (k + offset)) for k in range(terms.installments)]
     return [add_periods(anchor, terms.frequency, k + offset) for k in range(terms.installments)]
 
 

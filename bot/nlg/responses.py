@@ -8,15 +8,10 @@ from typing import Any
 
 import yaml
 
+from bot.buttons import Button
 from bot.settings import PROJECT_ROOT
 
 DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
-
-
-@dataclass(frozen=True)
-class Button:
-    title: str
-    payload: str
 
 
 @dataclass(frozen=True)

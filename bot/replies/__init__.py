@@ -11,6 +11,7 @@ import json
 import re
 from dataclasses import dataclass
 
+from bot.buttons import Button
 from bot.i18n import day, money, reply_locale, translations_for
 from bot.loan_answers import ClientLoans, LoanView
 from bot.parsing import parse_amount, parse_duration_days, parse_month
@@ -47,12 +48,6 @@ QUESTIONS = (
 MAX_MESSAGE = 1000  # characters: what a cheap phone shows comfortably
 
 _ACCOUNT = re.compile(r"\b[A-Za-z]-?\d{3,}\b")
-
-
-@dataclass(frozen=True)
-class Button:
-    title: str
-    payload: str
 
 
 @dataclass(frozen=True)
