@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -11,12 +12,21 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from sqlalchemy.orm import Session
 
+from bot import channel_identity
 from bot import settings as wazi_settings
+from bot.channel_identity import ChannelClaim
 from bot.db.models import ChatIdentity
 from bot.db.session import engine_for, session_scope
 from bot.identity import Policy, identity_for
 
+logger = logging.getLogger(__name__)
+
 DEFAULT_CHANNEL = "rest"
+# Channels whose users are known only from a claim signed by their adapter (bot/channels/).
+SIGNED_CHANNELS = frozenset({"telegram", "whatsapp"})
+# How old a signed claim may be: the relay signs each message when it forwards it to Rasa, and
+# every action of that turn runs within seconds.
+CLAIM_MAX_AGE = dt.timedelta(minutes=5)
 
 
 @cache
@@ -39,9 +49,42 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def identity(session: Session, tracker: Tracker) -> ChatIdentity:
-    """The chat identity of the person writing, created on first contact."""
+def channel_claim(tracker: Tracker, metadata: object = None) -> ChannelClaim | None:
+    """Who the Telegram or WhatsApp adapter says is writing, if its signature holds.
+
+    The claim is read from ``metadata`` when given (at session start, Rasa hands the new
+    message's metadata over in the ``session_started_metadata`` slot), else from the latest
+    message. None without ``WAZI_CHANNEL_SECRET``, for unsigned, forged or stale metadata, and
+    for a claim about another conversation than this one.
+    """
+    secret = settings().channel_secret
+    if secret is None:
+        return None
+    if metadata is None:
+        metadata = tracker.latest_message.get("metadata")
+    claim = channel_identity.verify(metadata, secret, now(), CLAIM_MAX_AGE)
+    if claim is None:
+        if isinstance(metadata, dict) and channel_identity.METADATA_KEY in metadata:
+            logger.warning("conversation %s: channel identity not accepted", tracker.sender_id)
+        return None
+    if tracker.sender_id != channel_identity.sender_id(claim.channel, claim.channel_user_id):
+        logger.warning("conversation %s: a claim for another conversation", tracker.sender_id)
+        return None
+    return claim
+
+
+def identity(session: Session, tracker: Tracker, metadata: object = None) -> ChatIdentity:
+    """The chat identity of the person writing, created on first contact.
+
+    A Telegram or WhatsApp user is who their adapter's signed claim says; without a valid
+    claim the conversation is an anonymous REST one, whatever channel its caller names.
+    """
+    claim = channel_claim(tracker, metadata)
+    if claim is not None:
+        return identity_for(session, claim.channel, claim.channel_user_id)
     channel = tracker.get_latest_input_channel() or DEFAULT_CHANNEL
+    if channel in SIGNED_CHANNELS:
+        channel = DEFAULT_CHANNEL
     return identity_for(session, channel, tracker.sender_id)
 
 

@@ -9,8 +9,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import db, identity, now, only_changes, settings
+from actions.context import channel_claim, db, identity, now, only_changes, settings
 from actions.language import offer_language_switch
+from bot.channels.custom import CHART_REQUEST
 from bot.i18n import language_of, translations_for
 from bot.identity import audit_chat, is_verified, language_for, locked_until
 from bot.loan_answers import client_loans
@@ -113,6 +114,11 @@ class ActionLoanQuestion(Action):
                 text=reply.text,
                 buttons=[{"title": b.title, "payload": b.payload} for b in reply.buttons],
             )
+            if question == SCHEDULE and reply.loan_account and channel_claim(tracker):
+                # Telegram and WhatsApp show pictures: the adapter draws the chart itself.
+                dispatcher.utter_message(
+                    custom={CHART_REQUEST: {"loan_account": reply.loan_account}}
+                )
             if not after_check:
                 offer_language_switch(dispatcher, tracker)
             if not reply.asked_which_loan:

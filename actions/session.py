@@ -14,6 +14,8 @@ from bot.identity import is_verified, language_for
 
 logger = logging.getLogger(__name__)
 
+SESSION_METADATA = "session_started_metadata"  # Rasa's slot for the new message's metadata
+
 
 class ActionSessionStart(Action):
     def name(self) -> str:
@@ -24,14 +26,15 @@ class ActionSessionStart(Action):
     ) -> list[EventType]:
         """Start a session with the identity's current verified state."""
         with db() as session:
-            person = identity(session, tracker)
+            person = identity(session, tracker, tracker.get_slot(SESSION_METADATA))
             verified = is_verified(person)
             language = language_for(person)
         carried = [
             SlotSet(key, value)
             for key, value in tracker.slots.items()
             if value is not None
-            and key not in {"verified", "language", "phone_number", "date_of_birth"}
+            and key
+            not in {"verified", "language", "phone_number", "date_of_birth", SESSION_METADATA}
         ]
         return [
             SessionStarted(),

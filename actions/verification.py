@@ -9,7 +9,8 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import db, identity, now, settings, verification_policy
+from actions.context import channel_claim, db, identity, now, settings, verification_policy
+from bot.channels.custom import REQUEST_CONTACT
 from bot.i18n import N_, gettext, language_of, translations_for
 from bot.identity import (
     Outcome,
@@ -41,6 +42,21 @@ LOGGED_OUT = N_(
 )
 NOT_LOGGED_IN = N_("This chat is not linked to any loan, so there is nothing to log out of.")
 ASK_PHONE_AGAIN = N_("What is your registered phone number?")
+# Telegram: the number comes from the "share my phone number" button (a proven number).
+ASK_PHONE_TELEGRAM = N_(
+    "To keep your loan private, I first need to check who you are. Please press the button "
+    '"Share my phone number" below.'
+)
+USE_THE_BUTTON = N_(
+    'For your security I can only use a number shared with the button "Share my phone '
+    'number" below, not a typed one. Please press it.'
+)
+# WhatsApp: the number the client writes from is the phone number to check.
+ASK_BIRTH_DATE_WHATSAPP = N_(
+    "To keep your loan private, I check the number you are writing from and your date of "
+    "birth. What is your date of birth? "
+    "For example 1990-04-12 (year-month-day) or 12/04/1990 (day/month/year)."
+)
 ASK_BIRTH_DATE = N_(
     "Thank you. What is your date of birth? "
     "For example 1990-04-12 (year-month-day) or 12/04/1990 (day/month/year)."
@@ -62,6 +78,19 @@ def _say(tracker: Tracker, message: str) -> str:
     return gettext(language_of(tracker.get_slot("language")), message)
 
 
+def _proven_phone(tracker: Tracker, channel: str) -> str | None:
+    """The phone number ``channel``'s adapter vouches for in this message, if any."""
+    claim = channel_claim(tracker)
+    if claim is None or claim.channel != channel:
+        return None
+    return claim.phone
+
+
+def _request_contact(dispatcher: CollectingDispatcher, tracker: Tracker, message: str) -> None:
+    """Say ``message`` with Telegram's share-my-number button (drawn by the adapter)."""
+    dispatcher.utter_message(custom={REQUEST_CONTACT: {"text": _say(tracker, message)}})
+
+
 class ValidateVerificationForm(FormValidationAction):
     def name(self) -> str:
         return "validate_verification_form"
@@ -78,12 +107,24 @@ class ValidateVerificationForm(FormValidationAction):
             person = identity(session, tracker)
             if is_verified(person) or locked_until(person, now()) is not None:
                 return []
+        if _proven_phone(tracker, "whatsapp"):
+            return [slot for slot in domain_slots if slot != "phone_number"]
         return domain_slots
 
     def validate_phone_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> dict[str, Any]:
-        """Accept anything that reads as a phone number; whether it is registered stays secret."""
+        """Accept anything that reads as a phone number; whether it is registered stays secret.
+
+        On Telegram only the number shared with the contact button counts (the adapter has
+        checked it is the sender's own and signed it); a typed number is refused.
+        """
+        claim = channel_claim(tracker)
+        if claim is not None and claim.channel == "telegram":
+            if claim.phone is None:
+                _request_contact(dispatcher, tracker, USE_THE_BUTTON)
+                return {"phone_number": None}
+            return {"phone_number": claim.phone}
         if not isinstance(value, str) or not phone_candidates(value, settings().phone_regions):
             dispatcher.utter_message(text=_say(tracker, NOT_A_PHONE))
             return {"phone_number": None}
@@ -97,7 +138,12 @@ class ValidateVerificationForm(FormValidationAction):
         if born is None:
             dispatcher.utter_message(text=_say(tracker, NOT_A_DATE))
             return {"date_of_birth": None}
-        phones = phone_candidates(tracker.get_slot("phone_number") or "", settings().phone_regions)
+        whatsapp_phone = _proven_phone(tracker, "whatsapp")
+        if whatsapp_phone is not None:
+            phones = [whatsapp_phone]
+        else:
+            typed = tracker.get_slot("phone_number") or ""
+            phones = phone_candidates(typed, settings().phone_regions)
         with db() as session:
             result = verify(
                 session, identity(session, tracker), phones, born, now(), verification_policy()
@@ -118,6 +164,10 @@ class ActionAskPhoneNumber(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """Ask for the registered phone number (briefly when asking again)."""
+        claim = channel_claim(tracker)
+        if claim is not None and claim.channel == "telegram":
+            _request_contact(dispatcher, tracker, ASK_PHONE_TELEGRAM)
+            return []
         with db() as session:
             retry = identity(session, tracker).failed_attempts > 0
         dispatcher.utter_message(text=_say(tracker, ASK_PHONE_AGAIN if retry else ASK_PHONE))
@@ -131,8 +181,11 @@ class ActionAskBirthDate(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Ask for the date of birth."""
-        dispatcher.utter_message(text=_say(tracker, ASK_BIRTH_DATE))
+        """Ask for the date of birth (on WhatsApp, the first and only question)."""
+        first = _proven_phone(tracker, "whatsapp") is not None
+        dispatcher.utter_message(
+            text=_say(tracker, ASK_BIRTH_DATE_WHATSAPP if first else ASK_BIRTH_DATE)
+        )
         return []
 
 

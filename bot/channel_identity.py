@@ -45,6 +45,15 @@ _ALL_FIELDS = _SIGNED_FIELDS | {"signature"}
 _HEX_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
+def sender_id(channel: str, channel_user_id: str) -> str:
+    """The Rasa conversation id the adapters use for a platform user: ``telegram:12345``.
+
+    A claim counts only in the conversation of the user it names, so a signed block copied
+    into another conversation proves nothing there.
+    """
+    return f"{channel}:{channel_user_id}"
+
+
 class InvalidClaim(ValueError):
     """A claim that cannot be signed: an empty field or a phone number that is not valid."""
 

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from babel import Locale
+from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
@@ -51,11 +52,19 @@ def _money_formatter(currency: str, locale: Locale) -> FuncFormatter:
     return FuncFormatter(tick)
 
 
-def schedule_chart(schedule: Schedule, locale: Locale, labels: Mapping[str, str]) -> bytes:
-    """A PNG of the schedule: stacked bars per installment and the balance as a line."""
-    figure = schedule_figure(schedule, locale, labels)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+def schedule_chart(
+    schedule: Schedule, locale: Locale, labels: Mapping[str, str], font: str | None = None
+) -> bytes:
+    """A PNG of the schedule: stacked bars per installment and the balance as a line.
+
+    ``font`` names a font family to try first (for a script DejaVu Sans lacks, such as
+    Devanagari); matplotlib falls back to DejaVu Sans for the characters it lacks.
+    """
+    families = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
+    with rc_context({"font.family": families}):
+        figure = schedule_figure(schedule, locale, labels)
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
     return buffer.getvalue()
 
 

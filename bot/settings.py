@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,6 +98,75 @@ SETTINGS: tuple[Setting, ...] = (
         "but a local demo.",
     ),
     Setting("WAZI_LOG_LEVEL", "INFO", "Log level of Wazi's own processes."),
+    Setting(
+        "WAZI_CHANNEL_SECRET",
+        "(unset: make run makes one per run)",
+        "Secret the Telegram and WhatsApp adapters sign each sender's identity with, and the "
+        "action server checks; at least 32 characters. Without it the actions trust no channel.",
+    ),
+    Setting(
+        "WAZI_TELEGRAM_TOKEN",
+        "(unset: no Telegram adapter)",
+        "The bot token @BotFather gives; `make run` starts the Telegram adapter when it is set.",
+    ),
+    Setting(
+        "WAZI_TELEGRAM_API_URL",
+        "https://api.telegram.org/bot",
+        "Base URL of the Telegram Bot API (the token is appended); tests point it at a fake.",
+    ),
+    Setting(
+        "WAZI_TELEGRAM_WEBHOOK_URL",
+        "(unset: long polling)",
+        "Public HTTPS URL Telegram should post updates to; unset, the adapter polls instead.",
+    ),
+    Setting(
+        "WAZI_TELEGRAM_WEBHOOK_SECRET",
+        "(unset: a random one per run)",
+        "Secret token Telegram sends back in `X-Telegram-Bot-Api-Secret-Token` "
+        "(1-256 of A-Z a-z 0-9 _ -).",
+    ),
+    Setting(
+        "WAZI_TELEGRAM_WEBHOOK_LISTEN",
+        "127.0.0.1:8443",
+        "Interface and port the Telegram webhook listens on (behind your HTTPS proxy).",
+    ),
+    Setting(
+        "WAZI_WHATSAPP_TOKEN",
+        "(unset: no WhatsApp webhook)",
+        "Access token of the WhatsApp Cloud API (a system user token); `make run` starts the "
+        "WhatsApp webhook when this, the phone number id, app secret and verify token are set.",
+    ),
+    Setting(
+        "WAZI_WHATSAPP_PHONE_NUMBER_ID",
+        "(unset)",
+        "The Cloud API's id of the business phone number Wazi sends from.",
+    ),
+    Setting(
+        "WAZI_WHATSAPP_APP_SECRET",
+        "(unset)",
+        "The Meta app's secret; every webhook POST must carry its `X-Hub-Signature-256`.",
+    ),
+    Setting(
+        "WAZI_WHATSAPP_VERIFY_TOKEN",
+        "(unset)",
+        "The verify token you type in the Meta app's webhook settings (GET handshake).",
+    ),
+    Setting(
+        "WAZI_WHATSAPP_API_URL",
+        "https://graph.facebook.com/v23.0",
+        "Base URL of the Graph API, with its version; tests point it at a fake.",
+    ),
+    Setting(
+        "WAZI_WHATSAPP_LISTEN",
+        "127.0.0.1:8001",
+        "Interface and port the WhatsApp webhook listens on (behind your HTTPS proxy).",
+    ),
+    Setting(
+        "WAZI_WHATSAPP_TEMPLATE",
+        "wazi_update",
+        "Name of the approved message template (one body parameter) used to reach a client "
+        "outside WhatsApp's 24-hour window.",
+    ),
 )
 
 
@@ -125,6 +195,26 @@ def _int(name: str, minimum: int = 0, maximum: int | None = None) -> int:
 
 def _port(name: str) -> int:
     return _int(name, minimum=1, maximum=65535)
+
+
+def _url(name: str) -> str | None:
+    raw = _env(name)
+    if raw is None:
+        return None
+    if not raw.startswith(("http://", "https://")):
+        raise SettingError(name, f"expected an http(s) URL, got {raw!r}")
+    return raw.rstrip("/")
+
+
+def _listen(name: str) -> tuple[str, int]:
+    raw = _env(name) or _default(name)
+    host, _, port = raw.rpartition(":")
+    if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise SettingError(name, f"expected host:port like 127.0.0.1:8001, got {raw!r}")
+    return host.strip("[]"), int(port)
+
+
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 def parse_today(raw: str | None) -> dt.date | None:
@@ -156,6 +246,31 @@ class Settings:
     admin_password: str | None
     support_hours: str
     log_level: str
+    channel_secret: bytes | None = None
+    telegram_token: str | None = None
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: str | None = None
+    telegram_webhook_listen: tuple[str, int] = ("127.0.0.1", 8443)
+    whatsapp_token: str | None = None
+    whatsapp_phone_number_id: str | None = None
+    whatsapp_app_secret: bytes | None = None
+    whatsapp_verify_token: str | None = None
+    whatsapp_api_url: str = "https://graph.facebook.com/v23.0"
+    whatsapp_listen: tuple[str, int] = ("127.0.0.1", 8001)
+    whatsapp_template: str = "wazi_update"
+
+    @property
+    def whatsapp_enabled(self) -> bool:
+        """Whether every setting the WhatsApp webhook needs is set."""
+        return all(
+            (
+                self.whatsapp_token,
+                self.whatsapp_phone_number_id,
+                self.whatsapp_app_secret,
+                self.whatsapp_verify_token,
+            )
+        )
 
     def today(self) -> dt.date:
         """The date Wazi treats as today: ``WAZI_TODAY`` if set, else the real date."""
@@ -190,6 +305,16 @@ def load() -> Settings:
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
         raise SettingError("WAZI_LOG_LEVEL", f"unknown level {log_level!r}")
 
+    channel_secret = _env("WAZI_CHANNEL_SECRET")
+    if channel_secret is not None and len(channel_secret) < 32:
+        raise SettingError("WAZI_CHANNEL_SECRET", "must be at least 32 characters long")
+    webhook_secret = _env("WAZI_TELEGRAM_WEBHOOK_SECRET")
+    if webhook_secret is not None and not _WEBHOOK_SECRET.fullmatch(webhook_secret):
+        raise SettingError(
+            "WAZI_TELEGRAM_WEBHOOK_SECRET", "use 1-256 characters of A-Z a-z 0-9 _ -"
+        )
+    app_secret = _env("WAZI_WHATSAPP_APP_SECRET")
+
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
@@ -206,6 +331,19 @@ def load() -> Settings:
         admin_password=_env("WAZI_ADMIN_PASSWORD"),
         support_hours=_env("WAZI_SUPPORT_HOURS") or _default("WAZI_SUPPORT_HOURS"),
         log_level=log_level,
+        channel_secret=channel_secret.encode() if channel_secret else None,
+        telegram_token=_env("WAZI_TELEGRAM_TOKEN"),
+        telegram_api_url=_url("WAZI_TELEGRAM_API_URL") or _default("WAZI_TELEGRAM_API_URL"),
+        telegram_webhook_url=_url("WAZI_TELEGRAM_WEBHOOK_URL"),
+        telegram_webhook_secret=webhook_secret,
+        telegram_webhook_listen=_listen("WAZI_TELEGRAM_WEBHOOK_LISTEN"),
+        whatsapp_token=_env("WAZI_WHATSAPP_TOKEN"),
+        whatsapp_phone_number_id=_env("WAZI_WHATSAPP_PHONE_NUMBER_ID"),
+        whatsapp_app_secret=app_secret.encode() if app_secret else None,
+        whatsapp_verify_token=_env("WAZI_WHATSAPP_VERIFY_TOKEN"),
+        whatsapp_api_url=_url("WAZI_WHATSAPP_API_URL") or _default("WAZI_WHATSAPP_API_URL"),
+        whatsapp_listen=_listen("WAZI_WHATSAPP_LISTEN"),
+        whatsapp_template=_env("WAZI_WHATSAPP_TEMPLATE") or _default("WAZI_WHATSAPP_TEMPLATE"),
     )
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     DateTime,
     Enum,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     Numeric,
@@ -394,3 +395,54 @@ class HandoffRequest(Base):
     transcript: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class ChannelMessage(Base):
+    """A message a client sent on Telegram or WhatsApp, kept until its answers are delivered.
+
+    The relay (``bot.channels.relay``) stores each message once (a platform's retry of the same
+    message id is refused by the unique constraint), forwards it to Rasa, keeps Rasa's answers
+    here and counts how many have reached the client, so that an outage of Rasa, the action
+    server or the platform delays a message but never loses or doubles it.
+    """
+
+    __tablename__ = "channel_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(128))  # the platform's id of the message
+    user_id: Mapped[str] = mapped_column(String(128))  # the sender's id on the platform
+    chat_id: Mapped[str] = mapped_column(String(128))  # where the answers go
+    text: Mapped[str] = mapped_column(Text)  # what Rasa receives: typed text or a payload
+    phone: Mapped[str | None] = mapped_column(String(32))  # E.164 the platform vouches for
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    state: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    outage_notified: Mapped[bool] = mapped_column(Boolean, default=False)
+    responses: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    delivered: Mapped[int] = mapped_column(Integer, default=0)  # responses already sent
+    last_error: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id"),
+        Index("ix_channel_messages_user", "channel", "user_id"),
+    )
+
+
+class ChannelDelivery(Base):
+    """A message Wazi sent on a platform, by the platform's id, with its latest status."""
+
+    __tablename__ = "channel_deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    provider_id: Mapped[str] = mapped_column(String(128))  # e.g. a WhatsApp "wamid..."
+    chat_id: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16), default="sent")  # sent, delivered, read, failed
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    error_title: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("channel", "provider_id"),)
