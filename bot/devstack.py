@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -19,7 +20,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -128,10 +129,30 @@ def rasa_run_args(model: Path, port: int, endpoints: Path) -> list[str]:
     ]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Stack:
     rasa_url: str
     database_url: str
+    channel_secret: bytes = b""  # WAZI_CHANNEL_SECRET of the action server, for adapters
+    env: dict[str, str] = field(default_factory=dict)  # what the servers were started with
+    work: Path = PROJECT_ROOT
+    servers: dict[str, Server] = field(default_factory=dict)
+    _launch: dict[str, tuple[list[str], dict[str, str], str]] = field(default_factory=dict)
+
+    def stop(self, name: str) -> None:
+        """Stop one server ("actions", "nlg" or "rasa"), as an outage would."""
+        self.servers[name].stop()
+
+    def restart(self, name: str, timeout: float = START_TIMEOUT) -> None:
+        """Start a stopped server again on the same port and wait until it answers."""
+        args, env, health = self._launch[name]
+        self.servers[name] = start(name, args, env, self.work, PROJECT_ROOT)
+        wait_until_up(self.servers[name], health, time.monotonic() + timeout)
+
+    def stop_all(self) -> None:
+        for name in ("rasa", "nlg", "actions"):  # Rasa first: it calls the other two
+            if name in self.servers:
+                self.servers[name].stop()
 
     def chat(self, prefix: str = "e2e") -> Chat:
         return Chat(self.rasa_url, f"{prefix}-{uuid.uuid4().hex}")
@@ -167,12 +188,14 @@ def wazi_stack(
         raise StackError(f"no trained model at {model}; run `make train` first")
     database_url = f"sqlite:///{work / 'wazi.sqlite3'}"
     actions_port, nlg_port, rasa_port = free_port(), free_port(), free_port()
+    channel_secret = secrets.token_hex(32)
     env = {
         **os.environ,
         "WAZI_DATABASE_URL": database_url,
         "WAZI_TODAY": today,
         "WAZI_ACTIONS_PORT": str(actions_port),
         "WAZI_NLG_PORT": str(nlg_port),
+        "WAZI_CHANNEL_SECRET": channel_secret,
     }
     venv_bin = Path(sys.executable).parent
     seed_log = work / "seed.log"
@@ -184,27 +207,26 @@ def wazi_stack(
         tail = seed_log.read_text(errors="replace")[-4000:]
         raise StackError(f"`wazi demo seed` exited with {seeded.returncode}:\n{tail}")
     python = str(venv_bin / "python")
-    with ExitStack() as running:
-        actions = start(
-            "actions",
+    rasa_url = f"http://127.0.0.1:{rasa_port}"
+    stack = Stack(rasa_url, database_url, channel_secret.encode(), env, work)
+    stack._launch = {
+        "actions": (
             [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
             env,
-            work,
-            PROJECT_ROOT,
-        )
-        running.callback(actions.stop)
-        nlg = start("nlg", [python, "-m", "bot.nlg"], env, work, PROJECT_ROOT)
-        running.callback(nlg.stop)
-        rasa = start(
-            "rasa",
+            f"http://127.0.0.1:{actions_port}/health",
+        ),
+        "nlg": ([python, "-m", "bot.nlg"], env, f"http://127.0.0.1:{nlg_port}/health"),
+        "rasa": (
             rasa_run_args(model, rasa_port, PROJECT_ROOT / "endpoints.yml"),
             {**env, **RASA_ENV},
-            work,
-            PROJECT_ROOT,
-        )
-        running.callback(rasa.stop)  # stopped first: callbacks run last in, first out
+            f"{rasa_url}/",
+        ),
+    }
+    with ExitStack() as running:
+        running.callback(stack.stop_all)
+        for name, (args, server_env, _health) in stack._launch.items():
+            stack.servers[name] = start(name, args, server_env, work, PROJECT_ROOT)
         deadline = time.monotonic() + timeout
-        wait_until_up(actions, f"http://127.0.0.1:{actions_port}/health", deadline)
-        wait_until_up(nlg, f"http://127.0.0.1:{nlg_port}/health", deadline)
-        wait_until_up(rasa, f"http://127.0.0.1:{rasa_port}/", deadline)
-        yield Stack(rasa_url=f"http://127.0.0.1:{rasa_port}", database_url=database_url)
+        for name, (_args, _env, health) in stack._launch.items():
+            wait_until_up(stack.servers[name], health, deadline)
+        yield stack
