@@ -73,10 +73,16 @@ train: install ## Train the Rasa model unless one for these inputs is cached in 
 	@$(PY) -m bot.training train
 
 run: export WAZI_TODAY ?= 2026-11-25
-run: install catalogs db train ## Run Wazi locally: Rasa, the action server and the web chat
-	@echo "Demo mode: today is $$WAZI_TODAY (WAZI_TODAY). Starting Rasa (about 20 s), actions and the web chat..."
+# The adapters sign who is writing and the action server checks it: one secret per run unless set.
+ifeq ($(strip $(WAZI_CHANNEL_SECRET)),)
+run: export WAZI_CHANNEL_SECRET := $(shell $(PYTHON) -c "import secrets; print(secrets.token_hex(32))")
+endif
+run: install catalogs db train ## Run Wazi locally: Rasa, actions, web chat (+ Telegram/WhatsApp if set)
+	@mkdir -p $(LOG_DIR)
+	@$(PY) -m bot.procfile > $(LOG_DIR)/Procfile
+	@echo "Demo mode: today is $$WAZI_TODAY (WAZI_TODAY). Starting $$(cut -d: -f1 $(LOG_DIR)/Procfile | paste -sd, -) (Rasa takes about 20 s)..."
 	@WAZI_MODEL=$$($(PY) -m bot.training path) \
-		$(VENV)/bin/honcho start -f Procfile
+		$(VENV)/bin/honcho start -f $(LOG_DIR)/Procfile -d .
 
 lint: install ## ruff lint and format check
 	$(VENV)/bin/ruff check .
