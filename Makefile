@@ -39,10 +39,13 @@ $(RASA_VENV)/.installed: requirements/rasa.lock
 		|| { grep -v '^WARNING: Location' $(LOG_DIR)/pip-rasa.log | tail -20; exit 1; }
 	@touch $@
 
-install-browser: ## Install Debian's Chromium for the browser tests (once)
-	@command -v chromium > /dev/null || { echo "installing chromium (Debian package)..."; \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
-		> $(LOG_DIR)/apt-chromium.log 2>&1 || { tail -20 $(LOG_DIR)/apt-chromium.log; exit 1; }; }
+install-browser: ## Install Debian's Chromium (browser tests) and a Devanagari font (Hindi charts), once
+	@mkdir -p $(LOG_DIR)
+	@command -v chromium > /dev/null && dpkg -s fonts-lohit-deva > /dev/null 2>&1 || { \
+		echo "installing chromium and fonts-lohit-deva (Debian packages)..."; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
+		fonts-lohit-deva) > $(LOG_DIR)/apt-chromium.log 2>&1 \
+		|| { tail -20 $(LOG_DIR)/apt-chromium.log; exit 1; }; }
 
 lock: ## Re-pin the project environment after changing pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from functools import cache
+from pathlib import Path
 
 from matplotlib import font_manager
 from sqlalchemy import Engine
@@ -34,8 +35,12 @@ LABELS = {
     "fees": N_("Fees and tax"),
 }
 assert set(LABELS) == set(LABEL_KEYS)
-# Languages written in a script the default font (DejaVu Sans) lacks, and a font that has it.
+# Languages written in a script the default font (DejaVu Sans) lacks, a font that has it, and
+# where Debian's package of it (fonts-lohit-deva, installed by `make install-browser`) puts it.
 _SCRIPT_FONTS = {"hi": "Lohit Devanagari"}
+_FONT_FILES = {
+    "Lohit Devanagari": Path("/usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf")
+}
 
 
 @cache
@@ -46,7 +51,11 @@ def _can_draw(language: str) -> bool:
     try:
         font_manager.findfont(family, fallback_to_default=False)
     except ValueError:
-        return False
+        # matplotlib's font list may predate the font's installation: add the file itself.
+        path = _FONT_FILES.get(family)
+        if path is None or not path.exists():
+            return False
+        font_manager.fontManager.addfont(str(path))
     return True
 
 
