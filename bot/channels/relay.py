@@ -131,10 +131,16 @@ class Relay:
 
     # --- Called by the adapters (any thread) -----------------------------------------------
 
-    def accept(self, inbound: Inbound) -> bool:
-        """Store a client's message for the worker; False when it was stored before."""
+    def accept(self, inbound: Inbound, answers: list[dict[str, Any]] | None = None) -> bool:
+        """Store a client's message for the worker; False when it was stored before.
+
+        With ``answers`` the message is stored as already answered (the adapter's own reply to
+        a sticker, say): the worker delivers them without asking Rasa, in the chat's order, and
+        a platform's retry of the message is still refused.
+        """
         if inbound.channel != self.channel:
             raise ValueError(f"this relay serves {self.channel}, not {inbound.channel}")
+        now = self.clock()
         try:
             with session_scope(self.engine) as session:
                 session.add(
@@ -145,12 +151,15 @@ class Relay:
                         chat_id=inbound.chat_id,
                         text=inbound.text,
                         phone=inbound.phone,
-                        received_at=self.clock(),
-                        next_attempt_at=self.clock(),
+                        received_at=now,
+                        next_attempt_at=now,
+                        state=PENDING if answers is None else ANSWERED,
+                        responses=answers,
+                        delivered=0,
                     )
                 )
         except IntegrityError:
-            logger.info("%s message %s seen before: ignored", self.channel, inbound.external_id)
+            logger.info("%s message seen before: ignored", self.channel)
             return False
         self.wake()
         return True
@@ -181,7 +190,7 @@ class Relay:
         try:
             await self.sender.send(to, {"text": text})
         except DeliveryError as exc:
-            logger.warning("%s: could not send a notice to %s: %s", self.channel, to.chat_id, exc)
+            logger.warning("%s: could not send a notice: %s", self.channel, exc)
 
     # --- The worker ----------------------------------------------------------------------
 
@@ -191,7 +200,11 @@ class Relay:
         self._wakeup = asyncio.Event()
         while True:
             self._wakeup.clear()
-            wait = await self.work_once()
+            try:
+                wait = await self.work_once()
+            except Exception:  # noqa: BLE001 - a database outage or a bug: log, try again later
+                logger.exception("%s relay: work failed; trying again", self.channel)
+                wait = self.poll_interval
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout=wait)
 
@@ -292,7 +305,7 @@ class Relay:
                 provider_ids = await self.sender.send(to, answers[index])
             except DeliveryError as exc:
                 if exc.retry_after is None:
-                    logger.warning("%s refused chat %s: %s", self.channel, row.chat_id, exc)
+                    logger.warning("%s refused message %s: %s", self.channel, row.id, exc)
                     await asyncio.to_thread(
                         self._update, row.id, state=FAILED, last_error=str(exc)[:200]
                     )
@@ -370,7 +383,16 @@ class Relay:
         now = self.clock()
         with session_scope(self.engine) as session:
             session.get_one(ChannelMessage, row.id).delivered = count
+            known = set(
+                session.scalars(
+                    select(ChannelDelivery.provider_id)
+                    .where(ChannelDelivery.channel == self.channel)
+                    .where(ChannelDelivery.provider_id.in_(provider_ids))
+                )
+            )
             for provider_id in provider_ids:
+                if provider_id in known:
+                    continue  # a status webhook recorded it first
                 session.add(
                     ChannelDelivery(
                         channel=self.channel,
