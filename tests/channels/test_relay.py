@@ -61,9 +61,12 @@ class RecordingSender:
     def __init__(self) -> None:
         self.sent: list[tuple[str, str]] = []
         self.refusals: list[DeliveryError] = []
+        self.blocked: set[str] = set()  # chats that blocked the bot
         self.counter = 0
 
     async def send(self, to: Recipient, message: Mapping[str, Any]) -> list[str]:
+        if to.chat_id in self.blocked:
+            raise DeliveryError("403 bot was blocked by the user")
         if self.refusals:
             raise self.refusals.pop(0)
         self.sent.append((to.chat_id, message["text"]))
@@ -224,7 +227,7 @@ def test_a_chat_the_platform_refuses_is_given_up_and_others_go_on(
     relay = make_relay(engine, url, sender, clock)
     relay.accept(inbound(1, chat="blocked"))
     relay.accept(inbound(1, chat="43"))
-    sender.refusals = [DeliveryError("403 bot was blocked by the user")]
+    sender.blocked = {"blocked"}
     asyncio.run(relay.drain())
 
     with session_scope(engine) as session:
