@@ -6,12 +6,9 @@ end-to-end test ``tests/e2e/test_relay_channel.py`` shows the 503 with the real 
 
 from __future__ import annotations
 
-import subprocess
 import textwrap
 
-from bot.settings import PROJECT_ROOT
-
-RASA_PYTHON = PROJECT_ROOT / ".venv-rasa" / "bin" / "python"
+from tests.rasa_env import run_in_rasa
 
 CHECKS = textwrap.dedent(
     """
@@ -57,13 +54,4 @@ CHECKS = textwrap.dedent(
 
 
 def test_outages_are_told_apart_from_bugs_and_install_is_idempotent() -> None:
-    done = subprocess.run(
-        [str(RASA_PYTHON), "-c", CHECKS],
-        cwd=PROJECT_ROOT,
-        env={"PYTHONWARNINGS": "ignore", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.strip().endswith("ok")
+    assert run_in_rasa(CHECKS).strip().endswith("ok")

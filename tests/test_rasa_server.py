@@ -5,12 +5,9 @@ It runs in Rasa's environment (which has jsonschema 4.17 and Rasa), so the check
 
 from __future__ import annotations
 
-import subprocess
 import textwrap
 
-from bot.settings import PROJECT_ROOT
-
-RASA_PYTHON = PROJECT_ROOT / ".venv-rasa" / "bin" / "python"
+from tests.rasa_env import run_in_rasa
 
 CHECKS = textwrap.dedent(
     """
@@ -43,13 +40,4 @@ CHECKS = textwrap.dedent(
 
 
 def test_same_verdicts_as_jsonschema_and_one_validator_per_schema() -> None:
-    done = subprocess.run(
-        [str(RASA_PYTHON), "-c", CHECKS],
-        cwd=PROJECT_ROOT,
-        env={"PYTHONWARNINGS": "ignore", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert done.stdout.strip().endswith("ok")
+    assert run_in_rasa(CHECKS).strip().endswith("ok")
