@@ -17,7 +17,7 @@ from pathlib import Path
 from matplotlib import font_manager
 from sqlalchemy import Engine
 
-from bot.charts import LABEL_KEYS, schedule_chart
+from bot.charts import schedule_chart
 from bot.db.session import session_scope
 from bot.i18n import N_, gettext, reply_locale
 from bot.identity import identity_for, is_verified
@@ -34,7 +34,6 @@ LABELS = {
     "interest": N_("Interest"),
     "fees": N_("Fees and tax"),
 }
-assert set(LABELS) == set(LABEL_KEYS)
 # Languages written in a script the default font (DejaVu Sans) lacks, a font that has it, and
 # where Debian's package of it (fonts-lohit-deva, installed by `make install-browser`) puts it.
 _SCRIPT_FONTS = {"hi": "Lohit Devanagari"}
@@ -86,7 +85,6 @@ def schedule_chart_for(
     if loan is None:
         logger.warning("chart refused: loan %s is not the client's", loan_account)
         return None
-    labels = chart_labels(language)
-    font = _SCRIPT_FONTS.get(language) if labels["title"] != LABELS["title"] else None
+    font = _SCRIPT_FONTS.get(language) if _can_draw(language) else None
     locale = reply_locale(language, loans.locale)
-    return schedule_chart(loan.schedule, locale, labels, font=font)
+    return schedule_chart(loan.schedule, locale, chart_labels(language), font=font)

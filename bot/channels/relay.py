@@ -31,6 +31,7 @@ from typing import Any, Protocol
 import httpx
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from bot import channel_identity
 from bot.channel_identity import sender_id
@@ -172,8 +173,10 @@ class Relay:
     def recipient(self, user_id: str, chat_id: str) -> Recipient:
         """Where to answer a user, with the language their chat identity speaks."""
         with session_scope(self.engine) as session:
-            person = identity_for(session, self.channel, user_id)
-            language = language_for(person) or "en"
+            return self._recipient(session, user_id, chat_id)
+
+    def _recipient(self, session: Session, user_id: str, chat_id: str) -> Recipient:
+        language = language_for(identity_for(session, self.channel, user_id)) or "en"
         return Recipient(self.channel, user_id, chat_id, language)
 
     def record_refusal(self, user_id: str, reason: str) -> None:
@@ -258,30 +261,31 @@ class Relay:
         """Take one chat as far as it goes: its messages in order, until one must wait."""
         next_id: int | None = message_id
         while next_id is not None:
-            if not await self._work_message(next_id):
+            row, to = await asyncio.to_thread(self._load, next_id)
+            if not await self._work_message(row, to):
                 return
-            next_id = await asyncio.to_thread(self._next_open_in_chat, next_id)
+            next_id = await asyncio.to_thread(self._next_open_in_chat, row.chat_id, row.id)
 
-    def _next_open_in_chat(self, after_id: int) -> int | None:
+    def _next_open_in_chat(self, chat_id: str, after_id: int) -> int | None:
         with session_scope(self.engine) as session:
-            row = session.get_one(ChannelMessage, after_id)
             return session.scalar(
                 select(func.min(ChannelMessage.id))
                 .where(ChannelMessage.channel == self.channel)
-                .where(ChannelMessage.chat_id == row.chat_id)
+                .where(ChannelMessage.chat_id == chat_id)
                 .where(ChannelMessage.state.in_(OPEN_STATES))
                 .where(ChannelMessage.id > after_id)
             )
 
     def _load(self, message_id: int) -> tuple[ChannelMessage, Recipient]:
+        """A message (detached, to read outside the session) and where its answers go."""
         with session_scope(self.engine) as session:
             row = session.get_one(ChannelMessage, message_id)
+            to = self._recipient(session, row.user_id, row.chat_id)
             session.expunge(row)
-        return row, self.recipient(row.user_id, row.chat_id)
+        return row, to
 
-    async def _work_message(self, message_id: int) -> bool:
+    async def _work_message(self, row: ChannelMessage, to: Recipient) -> bool:
         """Forward and deliver one message; False when it must wait for a retry."""
-        row, to = await asyncio.to_thread(self._load, message_id)
         if row.state == PENDING:
             try:
                 answers = await self._ask_rasa(row)

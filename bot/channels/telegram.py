@@ -52,12 +52,12 @@ from waitress import create_server
 
 from bot.channel_identity import normalise_phone
 from bot.channels import custom, messages
+from bot.channels.custom import ChartSource
 from bot.channels.relay import DeliveryError, Inbound, Recipient, Relay, RetryPolicy
 from bot.channels.telegram_format import PayloadStore, command_of, shared_phone, text_of_callback
-from bot.channels.telegram_sender import ChartSource, TelegramSender
+from bot.channels.telegram_sender import TelegramSender
 from bot.db.session import make_engine
 from bot.i18n import LANGUAGES, SOURCE_LANGUAGE, gettext, parse_language
-from bot.loan_charts import schedule_chart_for
 from bot.settings import SettingError, Settings, load
 
 logger = logging.getLogger(__name__)
@@ -120,17 +120,6 @@ def rasa_text_of_command(command: str, argument: str | None) -> str:
             return "/greet"
         return "/choose_language" + json.dumps({"language": language}, separators=(",", ":"))
     return COMMAND_INTENTS[command]
-
-
-def loan_charts(engine: Engine, today: Callable[[], dt.date]) -> ChartSource:
-    """The repayment charts of ``bot.loan_charts``, for the sender (called in a thread)."""
-
-    def chart(to: Recipient, loan_account: str) -> bytes | None:
-        return schedule_chart_for(
-            engine, to.channel, to.user_id, loan_account, to.language, today()
-        )
-
-    return chart
 
 
 def _sender_and_chat(update: Update) -> tuple[str, str]:
@@ -272,7 +261,9 @@ class TelegramAdapter:
             builder = builder.updater(None)
         self.application = builder.build()
         self.sender = TelegramSender(
-            self.application.bot, PayloadStore(), charts or loan_charts(engine, config.today)
+            self.application.bot,
+            PayloadStore(),
+            charts or custom.chart_source(engine, config.today),
         )
         self.relay = Relay(
             engine, self.sender, CHANNEL, config.rasa_url, config.channel_secret, config.retry

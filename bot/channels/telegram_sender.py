@@ -30,6 +30,7 @@ from telegram.error import (
 
 from bot.channels import custom as custom_messages
 from bot.channels import messages
+from bot.channels.custom import ChartSource
 from bot.channels.relay import DeliveryError, Recipient
 from bot.channels.telegram_format import (
     PayloadStore,
@@ -43,10 +44,6 @@ logger = logging.getLogger(__name__)
 
 NETWORK_RETRY = 5.0  # seconds before trying again after a network error or a timeout
 OTHER_RETRY = 60.0  # seconds before trying again after an error Telegram does not explain
-
-# The PNG of a client's repayment chart for a recipient and a loan account, or None when this
-# chat may not see it (see ``bot.loan_charts.schedule_chart_for``). Called in a thread.
-ChartSource = Callable[[Recipient, str], bytes | None]
 
 
 def _seconds(period: int | float | dt.timedelta) -> float:

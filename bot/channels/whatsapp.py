@@ -40,6 +40,7 @@ from waitress import create_server
 from werkzeug.exceptions import HTTPException
 
 from bot.channels import messages
+from bot.channels.custom import chart_source
 from bot.channels.relay import Inbound, Relay
 from bot.channels.whatsapp_format import (
     UNSUPPORTED,
@@ -275,8 +276,7 @@ def main() -> int:
         api_url=settings.whatsapp_api_url,
         phone_number_id=settings.whatsapp_phone_number_id,
         token=settings.whatsapp_token,
-        engine=engine,
-        today=settings.today,
+        charts=chart_source(engine, settings.today),
     )
     relay = Relay(engine, sender, CHANNEL, settings.rasa_url, settings.channel_secret)
     config = WebhookConfig(settings.whatsapp_app_secret, settings.whatsapp_verify_token)

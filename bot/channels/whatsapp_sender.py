@@ -26,6 +26,7 @@ from sqlalchemy import Engine, func, select
 
 from bot.channels import custom as custom_messages
 from bot.channels import messages
+from bot.channels.custom import ChartSource
 from bot.channels.relay import DeliveryError, Recipient
 from bot.channels.whatsapp_format import fit, outgoing_messages, template_message
 from bot.db.models import ChannelDelivery, ChannelMessage
@@ -70,7 +71,6 @@ ERRORS: dict[int, ErrorRule] = {
 }
 UNKNOWN_ERROR = ErrorRule("an error Wazi has no rule for", retry=False)
 
-ChartFunction = Callable[[Engine, str, str, str, str, dt.date], bytes | None]
 Step = Callable[[httpx.AsyncClient], Awaitable[list[str]]]
 
 
@@ -86,14 +86,6 @@ def log_error(code: int | None, where: str) -> ErrorRule:
     return rule
 
 
-def _default_chart(
-    engine: Engine, channel: str, user_id: str, loan_account: str, language: str, today: dt.date
-) -> bytes | None:
-    from bot.loan_charts import schedule_chart_for  # drawing needs matplotlib: load it lazily
-
-    return schedule_chart_for(engine, channel, user_id, loan_account, language, today)
-
-
 @dataclass
 class WhatsAppSender:
     """Puts Rasa's answers on WhatsApp through the Cloud API; see the module."""
@@ -101,9 +93,7 @@ class WhatsAppSender:
     api_url: str  # with the version: https://graph.facebook.com/v23.0
     phone_number_id: str
     token: str
-    engine: Engine | None = None  # for the schedule chart
-    today: Callable[[], dt.date] = dt.date.today
-    chart: ChartFunction = _default_chart
+    charts: ChartSource | None = None  # the schedule charts (custom.chart_source)
     timeout: float = 20.0
     rate_limit_pause: float = 5.0  # retry_after for a rate-limit error, in seconds
     transient_pause: float = 5.0  # retry_after for a 5xx or a network failure
@@ -184,18 +174,10 @@ class WhatsAppSender:
 
     def _chart_step(self, to: Recipient, loan_account: str) -> Step:
         async def step(client: httpx.AsyncClient) -> list[str]:
-            if self.engine is None:
+            if self.charts is None:
                 logger.warning("WhatsApp: no database to draw a schedule chart from")
                 return []
-            png = await asyncio.to_thread(
-                self.chart,
-                self.engine,
-                CHANNEL,
-                to.user_id,
-                loan_account,
-                to.language,
-                self.today(),
-            )
+            png = await asyncio.to_thread(self.charts, to, loan_account)
             if png is None:
                 logger.info("WhatsApp: no schedule chart for this loan")
                 return []

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select
 
 from bot import channel_identity
 from bot.channels import messages
+from bot.channels.custom import chart_source
 from bot.channels.relay import DeliveryError, Recipient, Relay, RetryPolicy
 from bot.channels.whatsapp import RelayThread, WebhookConfig, create_app, main
 from bot.channels.whatsapp_sender import WhatsAppSender, send_proactive
@@ -88,21 +89,17 @@ class ScriptedRasa:
             return [body["message"] for body in self.bodies]
 
 
-def fake_chart(
-    engine: Engine, channel: str, user_id: str, loan: str, language: str, today: dt.date
-) -> bytes | None:
-    assert (channel, user_id, loan, today) == ("whatsapp", WA, "L-1", TODAY)
+def fake_chart(to: Recipient, loan: str) -> bytes | None:
+    assert (to.channel, to.user_id, loan) == ("whatsapp", WA, "L-1")
     return PNG
 
 
-def make_sender(graph_base: str, engine: Engine) -> WhatsAppSender:
+def make_sender(graph_base: str) -> WhatsAppSender:
     return WhatsAppSender(
         api_url=FakeGraph.api_url(graph_base),
         phone_number_id=PHONE_NUMBER_ID,
         token=TOKEN,
-        engine=engine,
-        today=lambda: TODAY,
-        chart=fake_chart,
+        charts=fake_chart,
         rate_limit_pause=0.2,
         transient_pause=0.2,
     )
@@ -148,7 +145,7 @@ def harness(engine: Engine) -> Iterator[Harness]:
         rasa_base = stack.enter_context(serve(rasa.app))
         relay = Relay(
             engine,
-            make_sender(graph_base, engine),
+            make_sender(graph_base),
             "whatsapp",
             rasa_base,
             CHANNEL_SECRET,
@@ -266,7 +263,7 @@ def test_an_image_by_link_and_a_contact_request_as_text(harness: Harness) -> Non
 
 
 def test_the_real_chart_of_a_verified_clients_loan(demo_engine: Engine) -> None:
-    """The sender's default chart is ``bot.loan_charts``: drawn for the chat's own client."""
+    """The adapter's charts are ``bot.loan_charts``'s: drawn for the chat's own client."""
     with session_scope(demo_engine) as session:
         person = identity_for(session, "whatsapp", OTHER)
         person.client_id = session.scalars(
@@ -276,8 +273,8 @@ def test_the_real_chart_of_a_verified_clients_loan(demo_engine: Engine) -> None:
     graph = FakeGraph()
     to = Recipient("whatsapp", OTHER, OTHER, "en")
     with serve(graph.app) as base:
-        sender = make_sender(base, demo_engine)
-        sender.chart = WhatsAppSender.chart  # the default, not the test's stand-in
+        sender = make_sender(base)
+        sender.charts = chart_source(demo_engine, lambda: TODAY)  # not the test's stand-in
         custom = {"custom": {"wazi_chart": {"loan_account": "L-1001"}}}
         sent = asyncio.run(sender.send(to, custom))
         refused = asyncio.run(
@@ -454,7 +451,7 @@ def test_graph_errors_become_delivery_errors(
     graph = FakeGraph()
     graph.inject_error(code, status=status)
     with serve(graph.app) as base:
-        sender = make_sender(base, engine)
+        sender = make_sender(base)
         with pytest.raises(DeliveryError) as caught:
             asyncio.run(sender.send(Recipient("whatsapp", WA, WA, "en"), {"text": "hi"}))
     assert caught.value.retry_after == retry
@@ -463,7 +460,7 @@ def test_graph_errors_become_delivery_errors(
 def test_a_wrong_token_is_refused_by_the_fake_with_190(engine: Engine) -> None:
     graph = FakeGraph(token="the real one")
     with serve(graph.app) as base:
-        sender = make_sender(base, engine)
+        sender = make_sender(base)
         with pytest.raises(DeliveryError, match="190") as caught:
             asyncio.run(sender.send(Recipient("whatsapp", WA, WA, "en"), {"text": "hi"}))
     assert caught.value.retry_after is None and graph.sent == []
@@ -496,7 +493,7 @@ def _proactive(engine: Engine, text: str) -> tuple[list[str], FakeGraph]:
         sent = asyncio.run(
             send_proactive(
                 engine,
-                make_sender(base, engine),
+                make_sender(base),
                 WA,
                 text,
                 "sw",
