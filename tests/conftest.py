@@ -13,6 +13,8 @@ import datetime as dt
 import itertools
 import os
 import secrets
+import threading
+import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -95,3 +97,22 @@ def demo_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
         seed(session, DEMO_TODAY)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left_running() -> Iterator[None]:
+    """A test must not leave a non-daemon thread running: at exit Python waits for it, and a
+    thread that never ends (an adapter that did not stop) hangs the whole run, not one test."""
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + 5
+    while True:
+        left = [
+            thread
+            for thread in threading.enumerate()
+            if thread not in before and thread.is_alive() and not thread.daemon
+        ]
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert not left, f"the test left threads running: {[thread.name for thread in left]}"

@@ -208,8 +208,11 @@ class Relay:
             except Exception:  # noqa: BLE001 - a database outage or a bug: log, try again later
                 logger.exception("%s relay: work failed; trying again", self.channel)
                 wait = self.poll_interval
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel that
+            # arrives in the same loop turn as the wake-up, and the worker would never stop.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), timeout=wait)
+                async with asyncio.timeout(wait):
+                    await self._wakeup.wait()
 
     async def drain(self, timeout: float = 60.0) -> None:
         """Work until nothing is due now (for tests and for a clean shutdown)."""

@@ -232,7 +232,8 @@ class RelayThread:
                     "WhatsApp relay worker failed; restarting", exc_info=worker.exception()
                 )
                 with suppress(TimeoutError):
-                    await asyncio.wait_for(self._stop.wait(), self.restart_pause)
+                    async with asyncio.timeout(self.restart_pause):
+                        await self._stop.wait()
             worker.cancel()
             with suppress(asyncio.CancelledError):
                 await worker

@@ -289,3 +289,25 @@ def test_the_worker_wakes_up_for_a_new_message(
     asyncio.run(scenario())
     assert sender.sent == [("42", "answer hello 1"), ("42", "more")]
     assert json.dumps(scripted.texts()) == '["hello 1"]'
+
+
+def test_a_worker_woken_as_it_is_cancelled_still_stops(engine: Engine) -> None:
+    """A wake-up and a cancel in the same loop turn: the cancel wins (Python 3.11's wait_for
+    would return the wake-up and swallow the cancel, leaving the worker running for ever)."""
+    relay = make_relay(engine, "http://127.0.0.1:9", RecordingSender(), Clock())
+    relay.poll_interval = 30
+
+    async def scenario() -> bool:
+        worker = asyncio.create_task(relay.run())
+        await asyncio.sleep(0.2)  # idle, waiting to be woken
+        assert relay._wakeup is not None
+        relay._wakeup.set()
+        worker.cancel()
+        done, _ = await asyncio.wait({worker}, timeout=2)
+        still_running = not done
+        if still_running:  # let the test end instead of hanging on the leftover task
+            worker.cancel()
+            await asyncio.wait({worker}, timeout=2)
+        return still_running
+
+    assert asyncio.run(scenario()) is False

@@ -204,7 +204,8 @@ def running(
             box["error"] = exc
             started.set()
 
-    thread = threading.Thread(target=thread_main, name="adapter under test")
+    # a daemon: an adapter that fails to stop fails its test, not the whole run at exit
+    thread = threading.Thread(target=thread_main, name="adapter under test", daemon=True)
     thread.start()
     assert started.wait(10), "the adapter did not start"
     if "error" in box:

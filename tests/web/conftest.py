@@ -1,4 +1,5 @@
-"""Fixtures for the web chat tests: a fake Rasa REST channel, the app, a live server, a browser."""
+"""Fixtures for the web tests: a fake Rasa REST channel, the app, a live server, a browser,
+and for the trainers' dashboard: the app on a migrated database and staff users."""
 
 from __future__ import annotations
 
@@ -13,12 +14,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import Engine
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from bot.db.migrate import upgrade
+from bot.db.models import StaffRole, StaffUser
+from bot.db.session import session_scope
 from bot.web import create_app
+from bot.web.dashboard.db import dispose
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -44,7 +51,10 @@ def serve(wsgi_app: Callable[..., Any]) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
     server.daemon_threads = False  # so server_close() joins request threads
     thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="test-server"
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name="test-server",
+        daemon=True,
     )
     thread.start()
     try:
@@ -182,3 +192,62 @@ def page(browser: Any) -> Iterator[Any]:
         yield context.new_page()
     finally:
         context.close()
+
+
+# --- the trainers' dashboard ----------------------------------------------------------------
+
+# Cheap argon2 parameters: the tests log in many times (the app re-hashes with its defaults).
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+STAFF_PASSWORD = "correct horse battery"
+
+
+def add_staff(
+    engine: Engine,
+    username: str,
+    role: StaffRole = StaffRole.TRAINER,
+    password: str = STAFF_PASSWORD,
+    active: bool = True,
+) -> None:
+    """A staff user in the database, with an argon2id password hash."""
+    with session_scope(engine) as session:
+        session.add(
+            StaffUser(
+                username=username,
+                display_name=username.capitalize(),
+                password_hash=FAST_HASHER.hash(password),
+                role=role,
+                active=active,
+            )
+        )
+
+
+@contextmanager
+def dashboard_app_for(database_url: str) -> Iterator[Flask]:
+    """The app on ``database_url``; its engine is closed afterwards."""
+    app = make_test_app("http://127.0.0.1:1", DATABASE_URL=database_url)
+    try:
+        yield app
+    finally:
+        dispose(app)
+
+
+@pytest.fixture
+def dashboard_app(migrated_url: str) -> Iterator[Flask]:
+    """The app on a migrated, empty database (SQLite, and PostgreSQL through ``db_url``)."""
+    with dashboard_app_for(migrated_url) as app:
+        yield app
+
+
+@pytest.fixture
+def sqlite_dashboard_url(tmp_path: Path) -> str:
+    """A migrated SQLite database for the dashboard's browser tests."""
+    url = f"sqlite:///{tmp_path}/dashboard.sqlite3"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+def live_dashboard(sqlite_dashboard_url: str) -> Iterator[tuple[str, Flask]]:
+    """The real app over HTTP on a migrated SQLite database: (base URL, app)."""
+    with dashboard_app_for(sqlite_dashboard_url) as app, serve(app) as url:
+        yield url, app
