@@ -11,9 +11,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import channel_claim, db, identity, now, only_changes, settings
 from actions.language import offer_language_switch
+from actions.lessons import currency_for, say
 from bot.channels.custom import CHART_REQUEST
 from bot.i18n import language_of, translations_for
 from bot.identity import audit_chat, is_verified, language_for, locked_until
+from bot.lessons.suggest import topic_for
+from bot.lessons.tutor import Tutor
 from bot.loan_answers import client_loans
 from bot.replies import (
     BALANCE,
@@ -124,6 +127,10 @@ class ActionLoanQuestion(Action):
             if not reply.asked_which_loan:
                 details = {"question": question, "client_id": person.client_id}
                 audit_chat(session, person, "loan.answered", "loan", reply.loan_account, details)
+                tutor = Tutor(session, person, language, currency_for(session, person), now())
+                suggestion = tutor.suggest(topic_for(view.standing for view in loans.loans))
+                if suggestion is not None:
+                    say(dispatcher, suggestion)
         events = [SlotSet("verified", True), SlotSet("language", language), *FORGET_ANSWERS]
         if reply.asked_which_loan:
             return only_changes(tracker, [*events, *remember])

@@ -12,6 +12,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 
 import click
@@ -20,17 +21,20 @@ from sqlalchemy import Engine, make_url
 from bot import demo, settings
 from bot.db.migrate import current_revision, upgrade
 from bot.db.session import check_connection, make_engine, session_scope
+from bot.lessons import store as lesson_store
+from bot.lessons.files import read_tree, write_tree
 from bot.loans.flows_json import rates_as_json, rates_from_flows_json
 from bot.loans.quote import quote, quote_as_json, render_table
 from bot.loans.rates import NoRateError
 from bot.loans.schedule import InvalidTerms
 from bot.loans.terms_json import InputError, payments_from_json, terms_from_json
 from bot.loans.terms_json import date as parse_date
-from bot.settings import SettingError, Settings
+from bot.settings import PROJECT_ROOT, SettingError, Settings
 
 logger = logging.getLogger(__name__)
 
 EXIT_BAD_SETTING = 2
+LESSONS_DIR = PROJECT_ROOT / "locales" / "lessons"
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -94,14 +98,22 @@ def demo_group() -> None:
 @demo_group.command("seed")
 @connected
 def demo_seed(obj: Context) -> None:
-    """Migrate, then load the demo clients, loans and repayments (idempotent)."""
+    """Migrate, then load the demo clients, loans and repayments and the shipped lessons
+    (idempotent)."""
+    lessons, problems = read_tree(LESSONS_DIR)
+    if problems:
+        raise click.ClickException(
+            f"the shipped lessons have {len(problems)} problems; run `wazi lessons validate`"
+        )
     upgrade(obj.settings.database_url)
     today = obj.settings.today()
     with session_scope(obj.engine) as session:
         result = demo.seed(session, today, admin_password=obj.settings.admin_password)
+        imported = lesson_store.import_lessons(session, lessons)
     click.echo(
         f"demo data: {result.clients} clients, {result.loans} loans, "
-        f"{result.repayments} repayments (today {today.isoformat()})"
+        f"{result.repayments} repayments (today {today.isoformat()}); "
+        f"lessons: {imported.added} added, {imported.changed} changed"
     )
 
 
@@ -170,6 +182,73 @@ def loan_rate(flows_file: str) -> None:
     except (InputError, NoRateError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(rates_as_json(rates), indent=2))
+
+
+@cli.group("lessons")
+def lessons_group() -> None:
+    """Financial-literacy lessons: check the files, load them, write them back."""
+
+
+LESSONS_OPTION = click.option(
+    "--dir",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=LESSONS_DIR,
+    show_default="locales/lessons",
+    help="The lesson folder.",
+)
+
+
+@lessons_group.command("validate")
+@LESSONS_OPTION
+def lessons_validate(folder: Path) -> None:
+    """Check every lesson file: one line per problem, exit status 1 when there is one."""
+    if not folder.is_dir():
+        raise click.ClickException(f"{folder}: no such folder")
+    lessons, problems = read_tree(folder)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        click.echo(f"{len(problems)} problems in {folder}", err=True)
+        sys.exit(1)
+    slugs = {lesson.slug for lesson in lessons}
+    click.echo(f"{len(slugs)} lessons, {len(lessons)} files: all valid")
+
+
+@lessons_group.command("import")
+@LESSONS_OPTION
+@connected
+def lessons_import(obj: Context, folder: Path) -> None:
+    """Check the lesson files, then load them into the database (running it again changes
+    nothing); nothing is loaded when a file has a problem."""
+    if not folder.is_dir():
+        raise click.ClickException(f"{folder}: no such folder")
+    lessons, problems = read_tree(folder)
+    if problems:
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        raise click.ClickException(f"{len(problems)} problems in {folder}; nothing imported")
+    upgrade(obj.settings.database_url)
+    with session_scope(obj.engine) as session:
+        result = lesson_store.import_lessons(session, lessons)
+    click.echo(
+        f"lessons: {result.added} added, {result.changed} changed, "
+        f"{result.unchanged} unchanged ({len({l_.slug for l_ in lessons})} lessons)"
+    )
+
+
+@lessons_group.command("export")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@connected
+def lessons_export(obj: Context, folder: Path) -> None:
+    """Write every lesson in the database, drafts included, as files under FOLDER."""
+    with session_scope(obj.engine) as session:
+        lessons = lesson_store.all_lessons(session)
+    try:
+        written = write_tree(folder, lessons)
+    except OSError as exc:
+        raise click.ClickException(f"{exc.filename}: {exc.strerror}") from None
+    click.echo(f"{len(written)} lesson files written to {folder}")
 
 
 def _safe_url(url: str) -> str:

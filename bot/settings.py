@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from babel.numbers import list_currencies
+
 logger = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -96,6 +98,12 @@ SETTINGS: tuple[Setting, ...] = (
         "(unset: wazi-demo-admin)",
         "Password of the `admin` staff user that `wazi demo seed` creates; set it anywhere "
         "but a local demo.",
+    ),
+    Setting(
+        "WAZI_CURRENCY",
+        "KES",
+        "The institution's currency (ISO 4217): lessons show their money examples in it until "
+        "the client is verified, then in the currency of the client's loan.",
     ),
     Setting("WAZI_LOG_LEVEL", "INFO", "Log level of Wazi's own processes."),
     Setting(
@@ -246,6 +254,7 @@ class Settings:
     admin_password: str | None
     support_hours: str
     log_level: str
+    currency: str = "KES"
     channel_secret: bytes | None = None
     telegram_token: str | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
@@ -275,6 +284,13 @@ class Settings:
     def today(self) -> dt.date:
         """The date Wazi treats as today: ``WAZI_TODAY`` if set, else the real date."""
         return self.today_override or dt.date.today()
+
+
+def _currency(name: str) -> str:
+    code = (_env(name) or _default(name)).upper()
+    if code not in list_currencies():
+        raise SettingError(name, f"{code!r} is not an ISO 4217 currency code")
+    return code
 
 
 def load() -> Settings:
@@ -331,6 +347,7 @@ def load() -> Settings:
         admin_password=_env("WAZI_ADMIN_PASSWORD"),
         support_hours=_env("WAZI_SUPPORT_HOURS") or _default("WAZI_SUPPORT_HOURS"),
         log_level=log_level,
+        currency=_currency("WAZI_CURRENCY"),
         channel_secret=channel_secret.encode() if channel_secret else None,
         telegram_token=_env("WAZI_TELEGRAM_TOKEN"),
         telegram_api_url=_url("WAZI_TELEGRAM_API_URL") or _default("WAZI_TELEGRAM_API_URL"),

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli import LESSONS_DIR
+
 WAZI = Path(sys.executable).with_name("wazi")
 
 
@@ -65,24 +67,26 @@ def test_unknown_driver_is_one_line_and_exit_2(tmp_path: Path) -> None:
 
 
 def test_demo_seed_migrates_seeds_and_summarises(sqlite_env: dict[str, str]) -> None:
-    summary = "demo data: 5 clients, 6 loans, 27 repayments (today 2026-11-25)"
+    lesson_files = len(list(LESSONS_DIR.glob("*/*.yml")))
+    assert lesson_files >= 60  # 12 lessons in 5 languages
+    summary = "demo data: 5 clients, 6 loans, 27 repayments (today 2026-11-25); lessons: "
     first = run_wazi("demo", "seed", **sqlite_env)
     assert first.returncode == 0, first.stderr
-    assert first.stdout.splitlines() == [summary]
+    assert first.stdout.splitlines() == [f"{summary}{lesson_files} added, 0 changed"]
 
     again = run_wazi("demo", "seed", **sqlite_env)
     assert again.returncode == 0, again.stderr
-    assert again.stdout.splitlines() == [summary]
+    assert again.stdout.splitlines() == [f"{summary}0 added, 0 changed"]
 
     check = run_wazi("db", "check", **sqlite_env)
     assert check.returncode == 0, check.stderr
-    assert "revision 0003" in check.stdout
+    assert "revision 0004" in check.stdout
 
 
 def test_db_upgrade_creates_the_schema(sqlite_env: dict[str, str]) -> None:
     result = run_wazi("db", "upgrade", **sqlite_env)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ["database schema at revision 0003"]
+    assert result.stdout.splitlines() == ["database schema at revision 0004"]
 
 
 def test_settings_markdown_lists_every_setting(sqlite_env: dict[str, str]) -> None:

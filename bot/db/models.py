@@ -174,6 +174,7 @@ class ChatIdentity(Base):
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     locale: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    lesson_suggested_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     client: Mapped[Client | None] = relationship(back_populates="chat_identities")
 
@@ -333,37 +334,63 @@ class Complaint(Base):
 
 
 class Lesson(Base):
-    """One financial-literacy lesson in one language."""
+    """One financial-literacy lesson in one language (``bot.lessons``)."""
 
     __tablename__ = "lessons"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64))
-    locale: Mapped[str] = mapped_column(String(16))
+    locale: Mapped[str] = mapped_column(String(16))  # the language: en, sw, fr, es, hi
     topic: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
     quiz: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     position: Mapped[int] = mapped_column(Integer, default=0)
     published: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    messages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    updated_by: Mapped[str | None] = mapped_column(String(64))  # a trainer, or "import"
 
     __table_args__ = (UniqueConstraint("slug", "locale"),)
 
 
 class LessonProgress(Base):
+    """How far one chat identity got in one lesson: the next message or question to show."""
+
     __tablename__ = "lesson_progress"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     chat_identity_id: Mapped[int] = mapped_column(ForeignKey("chat_identities.id"), index=True)
     lesson_slug: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="started")
+    status: Mapped[str] = mapped_column(String(16), default="started")  # started, finished
     score: Mapped[int | None] = mapped_column(Integer)
     questions_answered: Mapped[int] = mapped_column(Integer, default=0)
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    locale: Mapped[str] = mapped_column(String(16), default="en")  # the language it is taken in
+    step: Mapped[int] = mapped_column(Integer, default=0)  # messages shown so far
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    answers: Mapped[list[LessonAnswer]] = relationship(
+        back_populates="progress", order_by="LessonAnswer.id", cascade="all, delete-orphan"
+    )
 
     __table_args__ = (UniqueConstraint("chat_identity_id", "lesson_slug"),)
+
+
+class LessonAnswer(Base):
+    """One quiz answer, right or wrong, for the quiz-success rates trainers see."""
+
+    __tablename__ = "lesson_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    progress_id: Mapped[int] = mapped_column(ForeignKey("lesson_progress.id"), index=True)
+    question_id: Mapped[str] = mapped_column(String(16))
+    choice_id: Mapped[str] = mapped_column(String(16))
+    correct: Mapped[bool] = mapped_column(Boolean)
+    locale: Mapped[str] = mapped_column(String(16))
+    answered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    progress: Mapped[LessonProgress] = relationship(back_populates="answers")
 
 
 class AuditEntry(Base):

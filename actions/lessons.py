@@ -1,0 +1,121 @@
+"""Lessons in chat: thin glue from Rasa's intents and button payloads to bot.lessons.tutor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from actions.context import db, identity, now, settings
+from bot.db import models
+from bot.i18n import language_of
+from bot.lessons.tutor import Reply, Tutor
+
+
+def _entity(tracker: Tracker, name: str) -> str:
+    value = next(tracker.get_latest_entity_values(name), None)
+    return str(value) if value is not None else ""
+
+
+def currency_for(session: Session, person: models.ChatIdentity) -> str:
+    """A verified client's loan currency (their latest active loan first), else the MFI's."""
+    if person.client_id is not None and person.verified_at is not None:
+        loans = session.scalars(
+            select(models.Loan)
+            .where(models.Loan.client_id == person.client_id)
+            .order_by(
+                (models.Loan.status == models.LoanStatus.ACTIVE).desc(), models.Loan.id.desc()
+            )
+        )
+        loan = loans.first()
+        if loan is not None:
+            return loan.currency
+    return settings().currency
+
+
+def say(dispatcher: CollectingDispatcher, reply: Reply) -> None:
+    for text in reply.texts[:-1]:
+        dispatcher.utter_message(text=text)
+    buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
+    dispatcher.utter_message(text=reply.texts[-1], buttons=buttons or None)
+
+
+class LessonAction(Action):
+    """Runs one tutor step for the person writing, in the conversation's language."""
+
+    def step(self, tutor: Tutor, tracker: Tracker) -> Reply:
+        raise NotImplementedError
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        language = language_of(tracker.get_slot("language"))
+        with db() as session:
+            person = identity(session, tracker)
+            tutor = Tutor(session, person, language, currency_for(session, person), now())
+            reply = self.step(tutor, tracker)
+        say(dispatcher, reply)
+        return []
+
+
+class ActionLessons(LessonAction):
+    def name(self) -> str:
+        return "action_lessons"
+
+    def step(self, tutor: Tutor, tracker: Tracker) -> Reply:
+        page = _entity(tracker, "page")
+        return tutor.menu(int(page) if page.isdigit() else 1)
+
+
+class ActionLessonOpen(LessonAction):
+    def name(self) -> str:
+        return "action_lesson_open"
+
+    def step(self, tutor: Tutor, tracker: Tracker) -> Reply:
+        return tutor.open(_entity(tracker, "lesson"))
+
+
+class ActionNextLesson(LessonAction):
+    def name(self) -> str:
+        return "action_next_lesson"
+
+    def step(self, tutor: Tutor, tracker: Tracker) -> Reply:
+        return tutor.next()
+
+
+class ActionLessonContinue(LessonAction):
+    def name(self) -> str:
+        return "action_lesson_continue"
+
+    def step(self, tutor: Tutor, tracker: Tracker) -> Reply:
+        return tutor.go_on()
+
+
+class ActionLessonPause(LessonAction):
+    def name(self) -> str:
+        return "action_lesson_pause"
+
+    def step(self, tutor: Tutor, tracker: Tracker) -> Reply:
+        return tutor.pause()
+
+
+class ActionLessonAnswer(LessonAction):
+    def name(self) -> str:
+        return "action_lesson_answer"
+
+    def step(self, tutor: Tutor, tracker: Tracker) -> Reply:
+        return tutor.answer(
+            _entity(tracker, "lesson"), _entity(tracker, "question"), _entity(tracker, "choice")
+        )
+
+
+class ActionMyProgress(LessonAction):
+    def name(self) -> str:
+        return "action_my_progress"
+
+    def step(self, tutor: Tutor, tracker: Tracker) -> Reply:
+        return tutor.progress()
