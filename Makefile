@@ -39,12 +39,13 @@ $(RASA_VENV)/.installed: requirements/rasa.lock
 		|| { grep -v '^WARNING: Location' $(LOG_DIR)/pip-rasa.log | tail -20; exit 1; }
 	@touch $@
 
-install-browser: ## Install Debian's Chromium (browser tests) and a Devanagari font (Hindi charts), once
+install-browser: ## Install Debian's Chromium (browser tests), a Devanagari font (Hindi charts), espeak-ng and opus-tools (lessons as voice notes), once
 	@mkdir -p $(LOG_DIR)
-	@command -v chromium > /dev/null && dpkg -s fonts-lohit-deva > /dev/null 2>&1 || { \
-		echo "installing chromium and fonts-lohit-deva (Debian packages)..."; \
+	@command -v chromium > /dev/null && dpkg -s fonts-lohit-deva > /dev/null 2>&1 \
+		&& command -v espeak-ng > /dev/null && command -v opusenc > /dev/null || { \
+		echo "installing chromium, fonts-lohit-deva, espeak-ng and opus-tools (Debian packages)..."; \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
-		fonts-lohit-deva) > $(LOG_DIR)/apt-chromium.log 2>&1 \
+		fonts-lohit-deva espeak-ng opus-tools) > $(LOG_DIR)/apt-chromium.log 2>&1 \
 		|| { tail -20 $(LOG_DIR)/apt-chromium.log; exit 1; }; }
 
 lock: ## Re-pin the project environment after changing pyproject.toml

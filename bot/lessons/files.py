@@ -320,19 +320,24 @@ def read_tree(root: Path) -> tuple[list[Lesson], list[Problem]]:
             problems.append(
                 Problem(_display(folder, root), 1, folder.name, "-", "folder", "no lesson files")
             )
-    problems.extend(
-        check_languages(lessons, {l_.slug: _display(root / l_.slug, root) for l_ in lessons})
-    )
+    present = {(path.parent.name, path.stem) for path in lesson_files(root)}
+    where = {slug: _display(root / slug, root) for slug, _language in present}
+    problems.extend(check_languages(lessons, where, present))
     return lessons, sorted(problems)
 
 
 def check_languages(
-    lessons: Iterable[Lesson], where: dict[str, str] | None = None
+    lessons: Iterable[Lesson],
+    where: dict[str, str] | None = None,
+    present: set[tuple[str, str]] | None = None,
 ) -> list[Problem]:
     """Problems across the languages of each lesson: a missing language, a quiz that differs
-    from the English one, a position or topic that differs, two lessons at one position."""
+    from the English one, a position or topic that differs, two lessons at one position.
+    ``present`` names the (slug, language) files that exist but could not be read: their own
+    problems are reported already, so they are not called missing too."""
     where = where or {}
-    by_slug: dict[str, dict[str, Lesson]] = {}
+    present = present or set()
+    by_slug: dict[str, dict[str, Lesson]] = {slug: {} for slug, _language in present}
     for lesson in lessons:
         by_slug.setdefault(lesson.slug, {})[lesson.language] = lesson
     problems = []
@@ -341,7 +346,7 @@ def check_languages(
         folder = where.get(slug, slug)
         source = versions.get(content.SOURCE_LANGUAGE)
         for language in content.LANGUAGES:
-            if language not in versions:
+            if language not in versions and (slug, language) not in present:
                 problems.append(
                     Problem(
                         f"{folder}/{language}.yml", 1, slug, language, "file", "missing translation"

@@ -121,9 +121,14 @@ def problems_in(session: Session, lesson: Lesson) -> list[Problem]:
     source = get(session, lesson.slug, SOURCE_LANGUAGE)
     if source is None:
         return [_problem(lesson, "language", "write the English version first")]
+    found = [
+        _problem(lesson, field, f"differs from English ({getattr(source, field)})")
+        for field in ("position", "topic")
+        if getattr(lesson, field) != getattr(source, field)
+    ]
     if lesson.quiz_shape() != source.quiz_shape():
-        return [_problem(lesson, "quiz", "questions, choices or answers differ from English")]
-    return []
+        found.append(_problem(lesson, "quiz", "questions, choices or answers differ from English"))
+    return found
 
 
 def _problem(lesson: Lesson, field: str, message: str) -> Problem:

@@ -30,6 +30,7 @@ MORE = N_("More lessons")
 BACK = N_("First lessons")
 NEXT = N_("Next ▶")
 PAUSE = N_("Pause")
+LISTEN = N_("🔊 Listen")
 CONTINUE = N_("Continue the lesson")
 ALL_LESSONS = N_("All lessons")
 NEXT_LESSON = N_("Next lesson")
@@ -80,6 +81,7 @@ class Tutor:
     language: str
     currency: str
     now: dt.datetime
+    voice: bool = False  # whether lesson parts can be sent as voice notes (bot.lessons.voice)
 
     def _(self, message: str) -> str:
         return gettext(self.language, message)
@@ -306,6 +308,18 @@ class Tutor:
         }
         return Reply(("\n".join([head, *lines]),), self._home_buttons())
 
+    def spoken(self, slug: str, step: str) -> tuple[str, str] | None:
+        """The text of a part of a lesson to read aloud, and its language; None for a lesson
+        or part that does not exist. Reading aloud changes no progress."""
+        found = store.published_lesson(self.session, slug, self.language)
+        if found is None or not step.isdigit():
+            return None
+        lesson = found[0]
+        number = int(step)
+        if not 1 <= number <= len(lesson.messages):
+            return None
+        return self._render(lesson.messages[number - 1]), lesson.language
+
     def suggest(self, topic: str | None) -> Reply | None:
         """At most once a week, one lesson not yet finished: the first on ``topic`` (what the
         client's loan calls for), else the first one not finished; None when it is too soon."""
@@ -352,6 +366,9 @@ class Tutor:
                 Button(self._(NEXT), payload("lesson_continue")),
                 Button(self._(PAUSE), payload("lesson_pause")),
             )
+            if self.voice:
+                listen = payload("lesson_listen", lesson=lesson.slug, step=row.step)
+                buttons = (*buttons, Button(self._(LISTEN), listen))
             return Reply((*before, text), buttons)
         question = self._asked(lesson, row)
         if question is not None:

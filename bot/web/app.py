@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 
 from bot import settings
-from bot.web import chat
+from bot.web import chat, dashboard
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +24,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     - ``TODAY_OVERRIDE``: the ``WAZI_TODAY`` date, or ``None`` for the real date.
     - ``SECRET_KEY``: signs session cookies; a random key per process when unset.
     - ``RASA_TIMEOUT``: seconds to wait for Rasa's answer.
+    - ``DATABASE_URL``: the database the trainers' dashboard reads and writes; when unset it
+      is read from the settings on first use. The engine is made once per app, when the
+      dashboard first needs it (``bot.web.dashboard.db``).
     """
     app = Flask(__name__)
     app.config.from_mapping(
@@ -31,6 +34,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         TODAY_OVERRIDE=None,
         # Chat requests are a few hundred bytes; refuse anything much larger.
         MAX_CONTENT_LENGTH=64 * 1024,
+        DATABASE_URL=None,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
     )
 
     if test_config is None or "RASA_URL" not in test_config:
@@ -39,6 +45,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             RASA_URL=loaded.rasa_url,
             TODAY_OVERRIDE=loaded.today_override,
             SECRET_KEY=loaded.secret_key,
+            DATABASE_URL=loaded.database_url,
         )
     if test_config is not None:
         app.config.from_mapping(test_config)
@@ -48,4 +55,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = secrets.token_hex(32)
 
     app.register_blueprint(chat.bp)
+    app.register_blueprint(dashboard.bp)
     return app

@@ -18,6 +18,7 @@ from bot.db.session import session_scope
 from bot.i18n import gettext
 from bot.lessons import store, tutor
 from bot.lessons.files import read_tree
+from bot.lessons.render import render
 from bot.lessons.tutor import Tutor
 
 NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
@@ -275,3 +276,25 @@ def test_a_loan_two_installments_from_the_end_calls_for_the_cost_lesson(
         view.standing, installments=(*paid, *view.standing.installments[-2:])
     )
     assert topic_for([nearly]) == "cost"
+
+
+def test_a_part_can_be_heard_when_voice_notes_are_available(loaded: Engine) -> None:
+    slug = "what-is-interest"
+    with session_scope(loaded) as session:
+        listening = Tutor(session, person(session), "sw", "KES", NOW, voice=True)
+        part = listening.open(slug)
+        assert [b.title for b in part.buttons] == [
+            gettext("sw", tutor.NEXT),
+            gettext("sw", tutor.PAUSE),
+            gettext("sw", tutor.LISTEN),
+        ]
+        assert part.buttons[-1].payload == f'/lesson_listen{{"lesson":"{slug}","step":1}}'
+        spoken = listening.spoken(slug, "2")
+        lesson = next(l_ for l_ in SHIPPED if l_.slug == slug and l_.language == "sw")
+        assert spoken is not None and spoken[1] == "sw"
+        assert spoken[0] == render(lesson.messages[1], "KES", "sw")
+        assert listening.spoken(slug, "0") is None
+        assert listening.spoken(slug, "99") is None
+        assert listening.spoken("no-such-lesson", "1") is None
+        silent = Tutor(session, person(session, "u2"), "sw", "KES", NOW).open(slug)
+        assert len(silent.buttons) == 2
