@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -11,8 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from actions.context import db, identity, now, settings
+from bot.channels.custom import VOICE
 from bot.db import models
 from bot.i18n import language_of
+from bot.lessons import voice
 from bot.lessons.tutor import Reply, Tutor
 
 
@@ -44,11 +47,12 @@ def say(dispatcher: CollectingDispatcher, reply: Reply) -> None:
     dispatcher.utter_message(text=reply.texts[-1], buttons=buttons or None)
 
 
-class LessonAction(Action):
-    """Runs one tutor step for the person writing, in the conversation's language."""
+class LessonAction(Action, abc.ABC):
+    """Runs one tutor step for the person writing, in the conversation's language (abstract,
+    so that the action server does not register it as an action of its own)."""
 
-    def step(self, tutor: Tutor, tracker: Tracker) -> Reply:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def step(self, tutor: Tutor, tracker: Tracker) -> Reply | None: ...
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
@@ -56,9 +60,12 @@ class LessonAction(Action):
         language = language_of(tracker.get_slot("language"))
         with db() as session:
             person = identity(session, tracker)
-            tutor = Tutor(session, person, language, currency_for(session, person), now())
+            tutor = Tutor(
+                session, person, language, currency_for(session, person), now(), voice.available()
+            )
             reply = self.step(tutor, tracker)
-        say(dispatcher, reply)
+        if reply is not None:
+            say(dispatcher, reply)
         return []
 
 
@@ -119,3 +126,23 @@ class ActionMyProgress(LessonAction):
 
     def step(self, tutor: Tutor, tracker: Tracker) -> Reply:
         return tutor.progress()
+
+
+class ActionLessonListen(Action):
+    """A lesson part as a voice note: the channel reads the text aloud (bot.lessons.voice)."""
+
+    def name(self) -> str:
+        return "action_lesson_listen"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        language = language_of(tracker.get_slot("language"))
+        with db() as session:
+            person = identity(session, tracker)
+            tutor = Tutor(session, person, language, currency_for(session, person), now())
+            spoken = tutor.spoken(_entity(tracker, "lesson"), _entity(tracker, "step"))
+        if spoken is not None:
+            text, spoken_language = spoken
+            dispatcher.utter_message(custom={VOICE: {"text": text, "language": spoken_language}})
+        return []

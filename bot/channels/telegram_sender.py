@@ -1,5 +1,6 @@
 """Putting Rasa's answers on Telegram: text with inline buttons, the share-my-number keyboard,
-photos, the repayment chart, and Telegram's refusals turned into the relay's DeliveryError.
+photos, the repayment chart, lesson voice notes, and Telegram's refusals turned into the
+relay's DeliveryError.
 
 One Rasa REST answer (a dict with ``text``, ``buttons``, ``image`` and ``custom``) can become
 several Telegram messages: a long text is cut at 4096 UTF-16 units, and its buttons go on the
@@ -30,7 +31,7 @@ from telegram.error import (
 
 from bot.channels import custom as custom_messages
 from bot.channels import messages
-from bot.channels.custom import ChartSource
+from bot.channels.custom import ChartSource, VoiceSource, voice_request
 from bot.channels.relay import DeliveryError, Recipient
 from bot.channels.telegram_format import (
     PayloadStore,
@@ -75,10 +76,17 @@ def _answer_key(to: Recipient, message: Mapping[str, Any]) -> tuple[str, str]:
 class TelegramSender:
     """The relay's Sender for Telegram (see ``bot.channels.relay.Sender``)."""
 
-    def __init__(self, bot: Bot, store: PayloadStore, charts: ChartSource) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        store: PayloadStore,
+        charts: ChartSource,
+        voices: VoiceSource = custom_messages.voice_note,
+    ) -> None:
         self.bot = bot
         self.store = store
         self.charts = charts
+        self.voices = voices
         # Pieces of an answer already on Telegram when a later piece failed, by chat and answer.
         self._progress: dict[tuple[str, str], int] = {}
 
@@ -128,6 +136,9 @@ class TelegramSender:
                 steps.append(lambda value=value: self._contact_request(to, str(value["text"])))
             elif name == custom_messages.CHART_REQUEST and isinstance(value, Mapping):
                 steps.append(lambda value=value: self._chart(to, str(value["loan_account"])))
+            elif name == custom_messages.VOICE and (request := voice_request(value)):
+                text, language = request
+                steps.append(lambda t=text, lang=language: self._voice(to, t, lang or to.language))
             else:
                 logger.debug("telegram: custom answer %r ignored", name)
         return steps
@@ -143,3 +154,15 @@ class TelegramSender:
             return None
         caption = gettext(to.language, messages.CHART_CAPTION)
         return await self.bot.send_photo(to.chat_id, photo=png, caption=caption)
+
+    async def _voice(self, to: Recipient, text: str, language: str) -> Message | None:
+        """The text as a voice note; nothing when it cannot be made or the chat refuses voice
+        notes (a Telegram privacy setting): the text itself is already in the chat."""
+        ogg = await asyncio.to_thread(self.voices, text, language)
+        if ogg is None:
+            return None
+        try:
+            return await self.bot.send_voice(to.chat_id, voice=ogg, filename="lesson.ogg")
+        except BadRequest as exc:
+            logger.warning("telegram: voice note refused for chat %s: %s", to.chat_id, exc)
+            return None

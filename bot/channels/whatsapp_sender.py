@@ -5,7 +5,9 @@ Graph API requests (``POST {api_url}/{phone_number_id}/messages``) built by
 ``bot.channels.whatsapp_format`` and returns the wamids WhatsApp gave them. Graph errors
 become ``DeliveryError``: rate limits, 5xx and network failures with a short ``retry_after``,
 everything else permanent. ``ERRORS`` is the table of the codes Wazi knows, shared with the
-webhook's handling of ``failed`` statuses.
+webhook's handling of ``failed`` statuses. A schedule chart is uploaded as PNG media and sent as
+an ``image``; a lesson's voice note (``wazi_voice``) is uploaded as OGG/Opus media and sent as
+an ``audio`` voice message, or left out (with a warning) when it cannot be made.
 
 ``send_proactive`` reaches a client who has not just written: free text inside WhatsApp's
 24-hour customer service window, the approved template outside it.
@@ -26,7 +28,7 @@ from sqlalchemy import Engine, func, select
 
 from bot.channels import custom as custom_messages
 from bot.channels import messages
-from bot.channels.custom import ChartSource
+from bot.channels.custom import ChartSource, VoiceSource, voice_note, voice_request
 from bot.channels.relay import DeliveryError, Recipient
 from bot.channels.whatsapp_format import fit, outgoing_messages, template_message
 from bot.db.models import ChannelDelivery, ChannelMessage
@@ -94,6 +96,7 @@ class WhatsAppSender:
     phone_number_id: str
     token: str
     charts: ChartSource | None = None  # the schedule charts (custom.chart_source)
+    voices: VoiceSource = voice_note  # lesson voice notes (OGG/Opus), or None when none
     timeout: float = 20.0
     rate_limit_pause: float = 5.0  # retry_after for a rate-limit error, in seconds
     transient_pause: float = 5.0  # retry_after for a 5xx or a network failure
@@ -144,7 +147,15 @@ class WhatsAppSender:
         chart = custom.get(custom_messages.CHART_REQUEST)
         if isinstance(chart, Mapping) and isinstance(chart.get("loan_account"), str):
             steps.append(self._chart_step(to, chart["loan_account"]))
-        for name in set(custom) - {custom_messages.CHART_REQUEST, custom_messages.REQUEST_CONTACT}:
+        voice = voice_request(custom.get(custom_messages.VOICE))
+        if voice is not None:
+            steps.append(self._voice_step(to, voice[0], voice[1] or to.language))
+        known = {
+            custom_messages.CHART_REQUEST,
+            custom_messages.REQUEST_CONTACT,
+            custom_messages.VOICE,
+        }
+        for name in set(custom) - known:
             logger.debug("WhatsApp: custom %s ignored", name)
         return steps
 
@@ -193,6 +204,32 @@ class WhatsAppSender:
             caption = fit(gettext(to.language, messages.CHART_CAPTION), CAPTION_MAX)
             image = self._image(to.chat_id, {"id": media_id, "caption": caption})
             return await self._send_body(client, image)
+
+        return step
+
+    def _voice_step(self, to: Recipient, text: str, language: str) -> Step:
+        async def step(client: httpx.AsyncClient) -> list[str]:
+            ogg = await asyncio.to_thread(self.voices, text, language)
+            if ogg is None:
+                return []  # logged by the voice source; the text is already in the chat
+            upload = await self._post(
+                client,
+                "media",
+                files={"file": ("lesson.ogg", ogg, "audio/ogg")},
+                data={"messaging_product": "whatsapp", "type": "audio/ogg"},
+            )
+            media_id = upload.get("id")
+            if not isinstance(media_id, str) or not media_id:
+                raise DeliveryError("the media upload returned no id", self.transient_pause)
+            # voice: shown as a voice message (OGG/Opus only), not as an audio file; no caption
+            audio = {
+                "messaging_product": "whatsapp",
+                "recipient_type": "individual",
+                "to": to.chat_id,
+                "type": "audio",
+                "audio": {"id": media_id, "voice": True},
+            }
+            return await self._send_body(client, audio)
 
         return step
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import cache
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
+from babel.numbers import get_territory_currencies
 
 from bot.i18n import money, reply_locale
 from bot.money import round_money
@@ -36,10 +38,25 @@ def amount(reference: Decimal, currency: str) -> Decimal:
     return round_money(reference * SCALES.get(currency, Decimal(1)), currency)
 
 
+@cache
+def money_locale(language: str, currency: str) -> Locale:
+    """How money in ``currency`` is written in ``language``: as in a country that uses the
+    currency and has that language (Kiswahili in Kenya for KES, Spanish in Mexico for MXN,
+    French in Senegal for XOF), else as the language writes it anywhere."""
+    for territory in sorted(Locale("en").territories):
+        if currency not in get_territory_currencies(territory):
+            continue
+        try:
+            return Locale(language, territory)
+        except UnknownLocaleError:
+            continue
+    return reply_locale(language)
+
+
 def render(text: str, currency: str, locale: Locale | str) -> str:
     """``text`` with each ``{money:N}`` written as money in ``currency`` for ``locale``
-    (a Babel locale, or a language code)."""
-    where = reply_locale(locale) if isinstance(locale, str) else locale
+    (a Babel locale, or a language code: see ``money_locale``)."""
+    where = money_locale(locale, currency) if isinstance(locale, str) else locale
     return MONEY.sub(
         lambda match: money(amount(Decimal(match.group(1)), currency), currency, where), text
     )

@@ -4,18 +4,28 @@ Rasa's REST channel takes ``{"sender": ..., "message": ...}`` at ``/webhooks/res
 and answers with a list of bot messages, each with ``text``, ``buttons``, ``image`` or
 ``custom``. This module checks what the browser sends, passes it on, and hands Rasa's
 list back as ``{"messages": [...]}``.
+
+A lesson's ``wazi_voice`` custom (``bot.channels.custom``) comes back as
+``{"audio": {"src": "data:audio/ogg;base64,...", "label": ...}}``, which the page shows as an
+``<audio>`` player: the voice note travels inside the answer, so there is no synthesis endpoint
+for anyone to call. When no voice note can be made the custom is left out (and a warning
+logged); the lesson text is in the conversation already.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
+
+from bot.channels import custom as custom_messages
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +35,8 @@ MAX_MESSAGE_LENGTH = 2000
 SENDER_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")
 RASA_HEALTH_TIMEOUT = 5.0
 UNREACHABLE = "The assistant is not reachable right now. Please try again in a minute."
+VOICE_LABEL = "Listen to this lesson part"
+LABEL_WORDS = 60  # characters of the lesson text in the player's label
 
 
 class BadChatRequest(ValueError):
@@ -85,6 +97,47 @@ def _ask_rasa(sender: str, message: str) -> list[dict[str, Any]]:
     return messages
 
 
+def _voice_label(text: str) -> str:
+    """The player's accessible name: what it says, by the first words of the text."""
+    words = " ".join(text.split())
+    if len(words) > LABEL_WORDS:
+        words = words[: LABEL_WORDS - 1].rstrip() + "…"
+    return f"{VOICE_LABEL}: {words}" if words else VOICE_LABEL
+
+
+def with_voice_notes(
+    messages: list[dict[str, Any]], voices: Callable[[str, str], bytes | None]
+) -> list[dict[str, Any]]:
+    """Rasa's messages with each ``wazi_voice`` custom made into an ``audio`` the page plays;
+    a message left with nothing to show is dropped."""
+    shown: list[dict[str, Any]] = []
+    for message in messages:
+        custom = message.get("custom")
+        if not isinstance(custom, dict) or custom_messages.VOICE not in custom:
+            shown.append(message)
+            continue
+        message = dict(message)
+        custom = dict(custom)
+        wanted = custom_messages.voice_request(custom.pop(custom_messages.VOICE))
+        if custom:
+            message["custom"] = custom
+        else:
+            del message["custom"]
+        if wanted is None:
+            logger.warning("Chat: a %s without a text left out", custom_messages.VOICE)
+        else:
+            text, language = wanted
+            ogg = voices(text, language or "en")
+            if ogg is not None:
+                message["audio"] = {
+                    "src": "data:audio/ogg;base64," + base64.b64encode(ogg).decode("ascii"),
+                    "label": _voice_label(text),
+                }
+        if set(message) - {"recipient_id"}:
+            shown.append(message)
+    return shown
+
+
 @bp.get("/")
 def index() -> str:
     """The chat page."""
@@ -106,7 +159,7 @@ def send() -> tuple[Response, int]:
         # The reason only: never the message text or who sent it.
         logger.warning("Chat message not delivered to Rasa: %s", exc)
         return jsonify(error=UNREACHABLE), 502
-    return jsonify(messages=messages), 200
+    return jsonify(messages=with_voice_notes(messages, custom_messages.voice_note)), 200
 
 
 @bp.get("/health")

@@ -4,7 +4,9 @@
 ``graph.api_url(base)``. It checks the bearer token (error 190 otherwise) and every message
 against the documented limits (error 100 otherwise, so a test fails when the adapter breaks
 one), answers like ``send_message_response.json`` with a fresh wamid, and records what was
-sent. ``inject_error`` makes the next sends fail with a Graph error.
+sent. ``media`` takes PNG and JPEG images and OGG/Opus audio (the Cloud API's ``audio/ogg`` is
+Opus only); an ``audio`` message must name an uploaded audio file and has no caption.
+``inject_error`` makes the next sends fail with a Graph error.
 
 The delivery builders (``text_message``, ``button_reply``, ``status``...) start from the
 samples in ``tests/fixtures/whatsapp`` with the ids and numbers a test needs;
@@ -28,6 +30,7 @@ import httpx
 from flask import Flask, Response, request
 
 from bot.settings import PROJECT_ROOT
+from tests.channels.fake_telegram import is_ogg_opus
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "whatsapp"
 VERSION = "v23.0"
@@ -72,6 +75,8 @@ class Sent:
             return self.body["interactive"]["body"]["text"]
         if kind == "image":
             return self.body["image"].get("caption", "")
+        if kind == "audio":
+            return ""  # a voice note has no caption
         if kind == "template":
             components = self.body["template"].get("components", [])
             return " ".join(p.get("text", "") for c in components for p in c["parameters"])
@@ -98,6 +103,7 @@ class FakeGraph:
         self.sent: list[Sent] = []  # accepted messages, in order
         self.refused: list[tuple[dict[str, Any], int]] = []  # (body, error code)
         self.uploads: list[bytes] = []  # media files accepted
+        self.upload_types: dict[str, str] = {}  # media id -> the MIME type it was uploaded as
         self.requests = 0  # every request to messages or media
         self._errors: deque[tuple[int, int] | None] = deque()  # (code, HTTP status) for next sends
         self._lock = threading.Lock()
@@ -147,6 +153,13 @@ class FakeGraph:
                     self.refused.append((body if isinstance(body, dict) else {}, 100))
                 return graph_error(100, f"(#100) Invalid parameter: {problem}", 400)
             assert isinstance(body, dict)
+            if body["type"] == "audio" and "id" in body["audio"]:
+                with self._lock:
+                    uploaded = self.upload_types.get(body["audio"]["id"], "")
+                if not uploaded.startswith("audio/"):
+                    with self._lock:
+                        self.refused.append((body, 100))
+                    return graph_error(100, "(#100) Invalid parameter: audio.id is no audio file")
             wamid = f"wamid.FAKE{next(self._ids):06d}{secrets.token_hex(6)}"
             with self._lock:
                 self.sent.append(Sent(wamid, body))
@@ -161,16 +174,21 @@ class FakeGraph:
             if refusal is not None:
                 return refusal
             upload = request.files.get("file")
+            kind = request.form.get("type")
             if (
                 upload is None
                 or request.form.get("messaging_product") != "whatsapp"
-                or request.form.get("type") not in {"image/png", "image/jpeg"}
+                or kind not in {"image/png", "image/jpeg", "audio/ogg"}
             ):
                 return graph_error(100, "(#100) Invalid parameter: file, type, messaging_product")
             data = upload.read()
+            if kind == "audio/ogg" and not is_ogg_opus(data):
+                return graph_error(100, "(#100) Invalid parameter: audio/ogg must be OGG/Opus")
             with self._lock:
                 self.uploads.append(data)
-            return _json({"id": str(1_000_000_000_000 + len(self.uploads))}, 200)
+                media_id = str(1_000_000_000_000 + len(self.uploads))
+                self.upload_types[media_id] = kind
+            return _json({"id": media_id}, 200)
 
         return app
 
@@ -228,6 +246,14 @@ def message_problem(body: object) -> str | None:
             return "image needs an id or a link"
         caption = payload.get("caption")
         return None if caption is None else _length(caption, 1, 1024, "image.caption")
+    if kind == "audio":
+        if not (payload.get("id") or payload.get("link")):
+            return "audio needs an id or a link"
+        if "caption" in payload:
+            return "audio messages take no caption"
+        if not isinstance(payload.get("voice", False), bool):
+            return "audio.voice must be true or false"
+        return None
     if kind == "template":
         name, language = payload.get("name"), payload.get("language")
         if not isinstance(name, str) or not isinstance(language, dict) or not language.get("code"):

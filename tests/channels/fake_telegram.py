@@ -10,8 +10,10 @@ and the message shape of ``tests/fixtures/telegram/sendMessage_response.json``. 
   ``error_responses.json``);
 - reads every call made (``calls``, ``sent_texts``), parameters decoded from form or JSON.
 
-``sendMessage`` and ``sendPhoto`` refuse what Telegram refuses (empty or over-long text,
-callback data over 64 bytes, captions over 1024), so an adapter that breaks a limit fails.
+``sendMessage``, ``sendPhoto`` and ``sendVoice`` refuse what Telegram refuses (empty or
+over-long text, callback data over 64 bytes, captions over 1024, a request without its photo or
+voice), so an adapter that breaks a limit fails. ``sendVoice`` also refuses an upload that is not
+OGG/Opus, the format Telegram shows as a playable voice message.
 Call ``close`` before the server stops, so no getUpdates is left waiting.
 """
 
@@ -39,7 +41,16 @@ BOT_USER = {
 }
 # Parameters python-telegram-bot sends as plain strings; the others are JSON-encoded.
 _STRING_PARAMETERS = frozenset(
-    {"text", "caption", "url", "secret_token", "callback_query_id", "photo", "language_code"}
+    {
+        "text",
+        "caption",
+        "url",
+        "secret_token",
+        "callback_query_id",
+        "photo",
+        "voice",
+        "language_code",
+    }
 )
 Matcher = Callable[[dict[str, Any]], bool]
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
@@ -247,6 +258,27 @@ class FakeTelegram:
             message["caption"] = caption
         return message
 
+    def _sendVoice(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:  # noqa: N802
+        upload = files.get("voice")
+        if upload is None and not params.get("voice"):
+            raise ApiError(400, "Bad Request: there is no voice in the request")
+        if upload is not None and not is_ogg_opus(upload):
+            raise ApiError(400, "Bad Request: wrong file type: a voice message must be OGG/Opus")
+        caption = params.get("caption") or ""
+        if utf16_length(caption) > 1024:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        message = self._message(params)
+        message["voice"] = {
+            "file_id": "AwACAgQAAxkDAAFake-voice",
+            "file_unique_id": "fakevoice1",
+            "duration": 3,
+            "mime_type": "audio/ogg",
+            "file_size": len(upload or b""),
+        }
+        if caption:
+            message["caption"] = caption
+        return message
+
     def _message(self, params: dict[str, Any]) -> dict[str, Any]:
         """A sent Message like sendMessage_response.json's, in the chat asked for."""
         if "chat_id" not in params:
@@ -259,6 +291,15 @@ class FakeTelegram:
         message["chat"]["id"] = int(params["chat_id"])
         message["date"] = int(time.time())
         return message
+
+
+def is_ogg_opus(data: bytes) -> bool:
+    """Whether ``data`` is an OGG file whose first stream is Opus (its first page holds the
+    ``OpusHead`` packet)."""
+    if len(data) < 28 or not data.startswith(b"OggS"):
+        return False
+    start = 27 + data[26]  # after the page header and its segment table
+    return data[start : start + 8] == b"OpusHead"
 
 
 def _decode(name: str, value: str) -> Any:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -30,8 +31,9 @@ from bot.channels.telegram_format import command_of
 from bot.db.models import AuditEntry
 from bot.db.session import session_scope
 from bot.identity import identity_for
+from bot.lessons import voice
 from bot.settings import PROJECT_ROOT
-from tests.channels.fake_telegram import FakeTelegram, fixture
+from tests.channels.fake_telegram import FakeTelegram, fixture, is_ogg_opus
 from tests.channels.loopback import serve, wait_for
 from tests.conftest import DEMO_TODAY
 
@@ -553,6 +555,107 @@ def test_a_verified_client_gets_the_real_chart_of_their_own_loan_only(
     assert len(photos) == 1
     [png] = photos[0].files.values()
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+# --- Lesson voice notes -----------------------------------------------------------------------
+
+LESSON = "Riba ni gharama ya kukopa pesa. ▶ Endelea 👍"
+VOICE_SCRIPT = [
+    {"text": LESSON},
+    {"custom": {"wazi_voice": {"text": LESSON, "language": "sw"}}},
+    {"custom": {"wazi_voice": {"language": "sw"}}},  # no text: nothing to say
+    {"text": "done"},
+]
+
+
+def test_a_lesson_voice_note_goes_as_an_ogg_opus_voice_message_without_caption(
+    telegram: tuple[FakeTelegram, str],
+    rasa: tuple[ScriptedRasa, str],
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake, telegram_base = telegram
+    scripted, rasa_base = rasa
+    spoken: list[tuple[str, str, bytes]] = []
+    real_speak = voice.speak
+
+    def recording_speak(text: str, language: str) -> bytes:
+        ogg = real_speak(text, language)  # espeak-ng and opusenc, for real
+        spoken.append((text, language, ogg))
+        return ogg
+
+    monkeypatch.setattr(voice, "speak", recording_speak)
+    scripted.script["lesson"] = VOICE_SCRIPT
+    with running(config_for(telegram_base, rasa_base), engine):
+        fake.push(text_update("lesson"))
+        wait_for_text(fake, "done")
+    [(text, language, ogg)] = spoken
+    assert (text, language) == (LESSON, "sw")
+    [note] = fake.calls_of("sendVoice")
+    assert note.ok and note.params["chat_id"] == USER
+    assert "caption" not in note.params
+    assert note.files == {"voice": ogg}
+    assert is_ogg_opus(ogg) and b"OpusHead" in ogg
+    methods = [call.method for call in fake.calls if call.method.startswith("send")]
+    assert methods == ["sendMessage", "sendVoice", "sendMessage"]  # in the answer's order
+
+
+def test_without_espeak_no_voice_note_is_sent_and_the_answer_goes_on(
+    telegram: tuple[FakeTelegram, str],
+    rasa: tuple[ScriptedRasa, str],
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    fake, telegram_base = telegram
+    scripted, rasa_base = rasa
+    monkeypatch.setenv("PATH", str(tmp_path))  # neither espeak-ng nor opusenc here
+    assert not voice.available()
+    scripted.script["lesson"] = VOICE_SCRIPT
+    with (
+        caplog.at_level(logging.WARNING, logger="bot.channels.custom"),
+        running(config_for(telegram_base, rasa_base), engine),
+    ):
+        fake.push(text_update("lesson"))
+        wait_for_text(fake, "done")
+        fake.push(text_update("after"))
+        wait_for_text(fake, "You said: after")
+    assert fake.calls_of("sendVoice") == []
+    assert texts_to_user(fake) == [LESSON, "done", "You said: after"]
+    assert "No voice note: espeak-ng or opusenc is not installed" in caplog.text
+    assert scripted.texts == ["lesson", "after"]  # answered once: nothing was retried
+
+
+def test_a_chat_that_refuses_voice_notes_still_gets_the_rest_once(
+    telegram: tuple[FakeTelegram, str], rasa: tuple[ScriptedRasa, str], engine: Engine
+) -> None:
+    fake, telegram_base = telegram
+    scripted, rasa_base = rasa
+    forbidden = {
+        "ok": False,
+        "error_code": 400,
+        "description": "Bad Request: VOICE_MESSAGES_FORBIDDEN",
+    }
+    fake.fail_next("sendVoice", forbidden)
+    scripted.script["lesson"] = VOICE_SCRIPT
+    with running(config_for(telegram_base, rasa_base), engine):
+        fake.push(text_update("lesson"))
+        wait_for_text(fake, "done")
+    assert [call.ok for call in fake.calls_of("sendVoice")] == [False]
+    assert texts_to_user(fake) == [LESSON, "done"]
+
+
+def test_the_fake_refuses_a_voice_upload_that_is_not_ogg_opus(
+    telegram: tuple[FakeTelegram, str],
+) -> None:
+    _, telegram_base = telegram
+    url = f"{telegram_base}/bot{TOKEN}/sendVoice"
+    wav = httpx.post(url, data={"chat_id": str(USER)}, files={"voice": ("a.wav", b"RIFF....")})
+    missing = httpx.post(url, data={"chat_id": str(USER)})
+    assert (wav.status_code, missing.status_code) == (400, 400)
+    assert "OGG/Opus" in wav.json()["description"]
+    assert missing.json()["description"] == "Bad Request: there is no voice in the request"
 
 
 # --- Webhook ----------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -26,6 +27,7 @@ from bot.db.models import ChannelDelivery, ChannelMessage, ChatIdentity, Client
 from bot.db.session import session_scope
 from bot.i18n import gettext
 from bot.identity import identity_for
+from bot.lessons import voice
 from tests.channels import fake_graph
 from tests.channels.fake_graph import APP_SECRET, PHONE_NUMBER_ID, TOKEN, FakeGraph, post_signed
 from tests.channels.loopback import serve, wait_for
@@ -36,6 +38,7 @@ WA = "16505551234"
 OTHER = "254712000001"
 TODAY = dt.date(2026, 11, 25)
 PNG = b"\x89PNG\r\n\x1a\nfake chart"
+LESSON = "Kila mwezi deni linapungua, kwa hiyo riba nayo inapungua. ▶"
 LOAN_CHOICES = [{"title": f"Loan L-{n} (KES {n},000)", "payload": f"/loan L-{n}"} for n in range(5)]
 SCRIPT: dict[str, list[dict[str, Any]]] = {
     "hi": [
@@ -57,6 +60,11 @@ SCRIPT: dict[str, list[dict[str, Any]]] = {
     ],
     "share": [{"custom": {"wazi_request_contact": {"text": "Please type your phone number."}}}],
     "picture": [{"image": "https://example.org/help.png"}],
+    "lesson": [
+        {"text": LESSON},
+        {"custom": {"wazi_voice": {"text": LESSON, "language": "sw"}}},
+        {"text": "done"},
+    ],
     "long": [{"text": "A long explanation. " * 80, "buttons": LOAN_CHOICES[:2]}],
     "odd buttons": [{"text": "Pick", "buttons": [{"title": "Too long", "payload": "x" * 300}]}],
 }
@@ -283,6 +291,81 @@ def test_the_real_chart_of_a_verified_clients_loan(demo_engine: Engine) -> None:
     (upload,) = graph.uploads
     assert upload.startswith(b"\x89PNG\r\n\x1a\n")
     assert [s.wamid for s in graph.sent] == sent and refused == []
+
+
+def test_a_lesson_voice_note_is_uploaded_as_ogg_opus_then_sent_as_audio(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spoken: list[tuple[str, str, bytes]] = []
+    real_speak = voice.speak
+
+    def recording_speak(text: str, language: str) -> bytes:
+        ogg = real_speak(text, language)  # espeak-ng and opusenc, for real
+        spoken.append((text, language, ogg))
+        return ogg
+
+    monkeypatch.setattr(voice, "speak", recording_speak)
+    harness.post(fake_graph.text_message(WA, "lesson"))
+    harness.wait_sent(WA, 3)
+    harness.settled()
+    text, audio, done = harness.graph.to(WA)
+    assert (text.text, audio.type, done.text) == (LESSON, "audio", "done")
+    [(said, language, ogg)] = spoken
+    assert (said, language) == (LESSON, "sw")
+    assert harness.graph.uploads == [ogg]
+    assert ogg.startswith(b"OggS") and b"OpusHead" in ogg
+    media_id = audio.body["audio"]["id"]
+    assert audio.body["audio"] == {"id": media_id, "voice": True}  # no caption
+    assert harness.graph.upload_types == {media_id: "audio/ogg"}
+    assert [row.state for row in harness.rows()] == ["done"]
+
+
+def test_without_espeak_no_voice_note_is_sent_and_the_answer_goes_on(
+    harness: Harness,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # neither espeak-ng nor opusenc here
+    assert not voice.available()
+    with caplog.at_level(logging.WARNING, logger="bot.channels.custom"):
+        harness.post(fake_graph.text_message(WA, "lesson"))
+        assert harness.wait_sent(WA, 2) == [LESSON, "done"]
+        harness.settled()
+    assert [s.type for s in harness.graph.to(WA)] == ["text", "text"]
+    assert harness.graph.uploads == [] and harness.graph.refused == []
+    assert [row.state for row in harness.rows()] == ["done"]
+    assert "No voice note: espeak-ng or opusenc is not installed" in caplog.text
+
+
+def test_a_failed_synthesis_sends_nothing_more_and_logs_why(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    graph = FakeGraph()
+
+    def too_slow(text: str, language: str) -> bytes:
+        raise voice.VoiceError("espeak-ng took too long")
+
+    to = Recipient("whatsapp", WA, WA, "sw")
+    answer = {"custom": {"wazi_voice": {"text": LESSON, "language": "sw"}}}
+    with serve(graph.app) as base, caplog.at_level(logging.WARNING, logger="bot.channels"):
+        monkeypatch.setattr(voice, "speak", too_slow)
+        sent = asyncio.run(make_sender(base).send(to, answer))
+    assert sent == [] and graph.requests == 0
+    assert "No voice note in 'sw': espeak-ng took too long" in caplog.text
+
+
+def test_the_fake_refuses_audio_that_is_not_ogg_opus() -> None:
+    graph = FakeGraph()
+    to = Recipient("whatsapp", WA, WA, "en")
+    answer = {"custom": {"wazi_voice": {"text": "hello", "language": "en"}}}
+    with serve(graph.app) as base:
+        sender = make_sender(base)
+        sender.voices = lambda text, language: b"ID3 an mp3, not a voice note"
+        with pytest.raises(DeliveryError, match="100") as caught:
+            asyncio.run(sender.send(to, answer))
+    assert caught.value.retry_after is None
+    assert graph.uploads == [] and graph.sent == []
 
 
 # --- Refused requests ----------------------------------------------------------------------

@@ -23,6 +23,7 @@ from bot.db.models import AuditEntry, ChatIdentity
 from bot.db.session import make_engine, session_scope
 from bot.devstack import Server, Stack, start
 from bot.i18n import gettext
+from bot.lessons import tutor
 from bot.settings import PROJECT_ROOT
 from tests.channels.fake_telegram import Call, FakeTelegram, fixture
 from tests.channels.loopback import serve, wait_for
@@ -209,7 +210,8 @@ def test_french_conversation_with_buttons_a_refused_contact_and_the_chart(
 
     (dob,) = telegram.say(user, contact(user, phone, owner=user), expect=1)
     assert "1990-04-12" in dob.params["text"]
-    telegram.say(user, text(user, born), expect=1)
+    _answer, suggestion = telegram.say(user, text(user, born), expect=2)
+    _assert_lesson_suggested(suggestion, "fr", "what-is-interest")  # nothing late: lesson 1
     linked, answered, _ = _verified(telegram.stack, user)
     assert linked and answered == ["loan.answered"]
 
@@ -219,14 +221,23 @@ def test_french_conversation_with_buttons_a_refused_contact_and_the_chart(
     assert photo.files and next(iter(photo.files.values())).startswith(b"\x89PNG")
 
 
+def _assert_lesson_suggested(call: Call, language: str, slug: str) -> None:
+    """After a first loan answer in a chat, one lesson is suggested with a button to take it."""
+    lead = gettext(language, tutor.SUGGEST).split("%(")[0]
+    assert call.params["text"].startswith(lead), call.params["text"]
+    (row,) = call.params["reply_markup"]["inline_keyboard"]
+    assert row[0]["callback_data"] == f'/lesson_open{{"lesson":"{slug}"}}'
+
+
 def test_swahili_conversation_and_stop(telegram: Telegram) -> None:
     user, phone, born = 5_550_001, "+254712000001", "1988-04-12"  # Amina, sw_KE, L-1001
     telegram.say(user, text(user, "/start lang_sw"), expect=1)
     (asked,) = telegram.say(user, text(user, "salio langu ni kiasi gani"), expect=1)
     assert asked.params["text"] == gettext("sw", ASK_CONTACT)
     telegram.say(user, contact(user, phone, owner=user), expect=1)
-    (answer,) = telegram.say(user, text(user, born), expect=1)
+    answer, suggestion = telegram.say(user, text(user, born), expect=2)
     assert "L-1001" in answer.params["text"]
+    _assert_lesson_suggested(suggestion, "sw", "what-is-interest")
     (bye,) = telegram.say(user, text(user, "/stop"), expect=1)
     assert bye.params["text"] == gettext(
         "sw",

@@ -20,6 +20,7 @@ from bot.db.models import AuditEntry, ChannelMessage, ChatIdentity
 from bot.db.session import make_engine, session_scope
 from bot.devstack import Server, Stack, free_port, start, wait_until_up
 from bot.i18n import gettext
+from bot.lessons import tutor
 from bot.settings import PROJECT_ROOT
 from tests.channels import fake_graph
 from tests.channels.fake_graph import APP_SECRET, PHONE_NUMBER_ID, TOKEN, FakeGraph, post_signed
@@ -147,8 +148,9 @@ def test_spanish_conversation_with_lists_buttons_verification_and_chart(whatsapp
     balance_id = next(reply_id for reply_id, _ in greeting.choices if "balance" in reply_id)
     (asked,) = whatsapp.say(wa_id, fake_graph.button_reply(wa_id, balance_id, "Saldo"), expect=1)
     assert asked.text == gettext("es", ASK_BIRTH_DATE) != ASK_BIRTH_DATE
-    answer = whatsapp.say(wa_id, fake_graph.text_message(wa_id, born), expect=1)
+    answer = whatsapp.say(wa_id, fake_graph.text_message(wa_id, born), expect=2)
     assert answer[0].text.startswith("Al 25 de noviembre de 2026") and "L-2001" in answer[0].text
+    _assert_lesson_suggested(answer[1], "es", "what-is-interest")  # nothing late: lesson 1
     client_id, answered = _identity(whatsapp.stack, wa_id)
     assert client_id is not None and answered == ["loan.answered"]
 
@@ -162,6 +164,13 @@ def test_spanish_conversation_with_lists_buttons_verification_and_chart(whatsapp
     assert whatsapp.graph.uploads[-1].startswith(b"\x89PNG")
 
 
+def _assert_lesson_suggested(sent: fake_graph.Sent, language: str, slug: str) -> None:
+    """After a first loan answer in a chat, one lesson is suggested with a button to take it."""
+    lead = gettext(language, tutor.SUGGEST).split("%(")[0]
+    assert sent.text.startswith(lead), sent.text
+    assert [reply_id for reply_id, _ in sent.choices] == [f'/lesson_open{{"lesson":"{slug}"}}']
+
+
 def test_swahili_conversation_and_a_duplicate_delivery_processed_once(whatsapp: WhatsApp) -> None:
     wa_id, born = AMINA
     (languages,) = whatsapp.say(wa_id, fake_graph.text_message(wa_id, "habari"), expect=1)
@@ -172,8 +181,9 @@ def test_swahili_conversation_and_a_duplicate_delivery_processed_once(whatsapp: 
     (asked,) = whatsapp.say(wa_id, question, expect=1)
     assert asked.text == gettext("sw", ASK_BIRTH_DATE) != ASK_BIRTH_DATE
     whatsapp.post(question)  # WhatsApp's retry of the same wamid: nothing new
-    (answer,) = whatsapp.say(wa_id, fake_graph.text_message(wa_id, born), expect=1)
-    assert answer.text
+    answer, suggestion = whatsapp.say(wa_id, fake_graph.text_message(wa_id, born), expect=2)
+    assert "L-1001" in answer.text
+    _assert_lesson_suggested(suggestion, "sw", "what-is-interest")
     client_id, answered = _identity(whatsapp.stack, wa_id)
     assert client_id is not None and answered == ["loan.answered"]
     engine = make_engine(whatsapp.stack.database_url)

@@ -317,13 +317,15 @@ def test_a_draft_stays_a_draft_through_a_file(
 
 # --- money in lessons -------------------------------------------------------------------
 
+# Money is written as in a country that uses the currency and speaks the language, when there is
+# one (render.money_locale): Ksh in Kenya, USh in Uganda; French has no KES country, so "KES".
 TEN_THOUSAND = {
     "en": {
-        "KES": "KES10,000.00",
+        "KES": "Ksh10,000.00",  # as English is written in Kenya
         "XOF": "F\u202fCFA50,000",
         "MXN": "MX$2,000.00",
         "INR": "₹10,000.00",
-        "UGX": "UGX300,000",
+        "UGX": "USh300,000",  # as in Uganda
         "USD": "$100.00",
     },
     "sw": {
@@ -331,7 +333,7 @@ TEN_THOUSAND = {
         "XOF": "F\u202fCFA\xa050,000",
         "MXN": "MX$\xa02,000.00",
         "INR": "₹\xa010,000.00",
-        "UGX": "UGX\xa0300,000",
+        "UGX": "USh\xa0300,000",  # Kiswahili as written in Uganda
         "USD": "US$\xa0100.00",
     },
     "fr": {

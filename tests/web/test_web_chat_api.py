@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 
+from bot.lessons import voice
 from bot.web.chat import UNREACHABLE
+from tests.channels.fake_telegram import is_ogg_opus
 
 SENDER = "3f2b8c1e-7d4a-4c55-9e1a-0b6e4f2a9d10"
 
@@ -183,3 +188,83 @@ def test_health_rasa_down(make_app, closed_port_url: str) -> None:
 
     assert response.status_code == 503
     assert response.get_json() == {"rasa": "down"}
+
+
+# --- Lesson voice notes -----------------------------------------------------------------------
+
+LESSON = "Ukichukua mkopo, unapewa ratiba ya marejesho. Ni jedwali la malipo yako. ▶"
+AUDIO_PREFIX = "data:audio/ogg;base64,"
+
+
+def voice_answer(*customs: dict) -> str:
+    """Rasa's answer: the lesson text, then each custom as a message of its own."""
+    messages = [{"recipient_id": SENDER, "text": LESSON}]
+    messages += [{"recipient_id": SENDER, "custom": custom} for custom in customs]
+    return json.dumps(messages)
+
+
+def test_a_voice_note_comes_back_as_audio_data_with_a_label(
+    client: FlaskClient, fake_rasa, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spoken: list[tuple[str, str, bytes]] = []
+    real_speak = voice.speak
+
+    def recording_speak(text: str, language: str) -> bytes:
+        ogg = real_speak(text, language)  # espeak-ng and opusenc, for real
+        spoken.append((text, language, ogg))
+        return ogg
+
+    monkeypatch.setattr(voice, "speak", recording_speak)
+    fake_rasa.raw_body = voice_answer({"wazi_voice": {"text": LESSON, "language": "sw"}})
+
+    response = client.post("/api/chat", json={"sender": SENDER, "message": "/lesson"})
+
+    assert response.status_code == 200
+    text, note = response.get_json()["messages"]
+    assert text == {"recipient_id": SENDER, "text": LESSON}
+    assert set(note) == {"recipient_id", "audio"}  # the custom itself is not passed on
+    assert note["audio"]["src"].startswith(AUDIO_PREFIX)
+    ogg = base64.b64decode(note["audio"]["src"].removeprefix(AUDIO_PREFIX), validate=True)
+    [(said, language, made)] = spoken
+    assert (said, language, ogg) == (LESSON, "sw", made)
+    assert is_ogg_opus(ogg)
+    label = note["audio"]["label"]
+    assert label.startswith("Listen to this lesson part: Ukichukua mkopo, unapewa ratiba")
+    assert label.endswith("…") and len(label) < len(LESSON) + 30
+
+
+def test_a_voice_note_keeps_the_other_customs_and_drops_a_malformed_one(
+    client: FlaskClient, fake_rasa, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake_rasa.raw_body = voice_answer(
+        {"wazi_voice": {"text": "Habari", "language": "sw"}, "something_else": {"a": 1}},
+        {"wazi_voice": {"language": "sw"}},  # no text
+    )
+
+    with caplog.at_level(logging.WARNING, logger="bot.web"):
+        response = client.post("/api/chat", json={"sender": SENDER, "message": "/lesson"})
+
+    assert response.status_code == 200
+    text, note = response.get_json()["messages"]  # the malformed one left nothing to show
+    assert text["text"] == LESSON
+    assert note["custom"] == {"something_else": {"a": 1}}
+    assert note["audio"]["label"] == "Listen to this lesson part: Habari"
+    assert "wazi_voice without a text left out" in caplog.text
+
+
+def test_without_espeak_the_voice_note_is_left_out_and_the_text_stays(
+    client: FlaskClient,
+    fake_rasa,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # neither espeak-ng nor opusenc here
+    fake_rasa.raw_body = voice_answer({"wazi_voice": {"text": LESSON, "language": "sw"}})
+
+    with caplog.at_level(logging.WARNING, logger="bot.channels.custom"):
+        response = client.post("/api/chat", json={"sender": SENDER, "message": "/lesson"})
+
+    assert response.status_code == 200
+    assert response.get_json() == {"messages": [{"recipient_id": SENDER, "text": LESSON}]}
+    assert "No voice note: espeak-ng or opusenc is not installed" in caplog.text

@@ -5,7 +5,9 @@
 
   var SENDER_KEY = "wazi.sender";
   var SENDER_PATTERN = /^[A-Za-z0-9_-]{8,64}$/;
-  var REQUEST_TIMEOUT_MS = 40000; // the server waits up to 30 s for Rasa
+  // The server waits up to 30 s for Rasa, then up to 20 s for each voice note it makes.
+  var REQUEST_TIMEOUT_MS = 60000;
+  var AUDIO_SOURCE = /^data:audio\/ogg;base64,[A-Za-z0-9+\/]+=*$/;
   var NETWORK_ERROR = "Could not reach the chat server. Check your connection and try again.";
 
   var log = document.getElementById("log");
@@ -105,6 +107,27 @@
     scrollToEnd();
   }
 
+  // A lesson's voice note: a player for the OGG/Opus data the server put in the answer.
+  function addAudio(audio) {
+    if (!audio || typeof audio.src !== "string" || !AUDIO_SOURCE.test(audio.src)) {
+      return;
+    }
+    var label = typeof audio.label === "string" && audio.label ? audio.label : "Voice note";
+    var box = document.createElement("div");
+    box.className = "msg msg-bot msg-audio";
+    var player = document.createElement("audio");
+    player.controls = true;
+    player.preload = "metadata";
+    player.src = audio.src;
+    player.setAttribute("aria-label", label);
+    player.title = label;
+    // Without <audio> support, words instead of an empty bubble.
+    player.textContent = "Your browser cannot play this voice note.";
+    box.appendChild(player);
+    log.appendChild(box);
+    scrollToEnd();
+  }
+
   function showReplies(messages) {
     messages.forEach(function (m) {
       if (typeof m.text === "string" && m.text) {
@@ -112,6 +135,9 @@
       }
       if (typeof m.image === "string" && m.image) {
         addImage(m.image);
+      }
+      if (m.audio) {
+        addAudio(m.audio);
       }
       if (Array.isArray(m.buttons) && m.buttons.length) {
         addButtons(m.buttons);
