@@ -113,11 +113,23 @@ def versions(session: Session, slug: str) -> dict[str, Lesson]:
 
 
 def problems_in(session: Session, lesson: Lesson) -> list[Problem]:
-    """What stops ``lesson`` being saved: its own mistakes, and a quiz, position or topic that
-    differs from the lesson's English version (when this is not the English version)."""
+    """What stops ``lesson`` being saved: its own mistakes; for the English version, a position
+    another lesson has (the files could not be exported and read back); for a translation, a
+    quiz, position or topic that differs from the English version."""
     found = check(lesson)
-    if found or lesson.language == SOURCE_LANGUAGE:
+    if found:
         return found
+    if lesson.language == SOURCE_LANGUAGE:
+        taken = session.scalars(
+            select(models.Lesson.slug).where(
+                models.Lesson.locale == SOURCE_LANGUAGE,
+                models.Lesson.position == lesson.position,
+                models.Lesson.slug != lesson.slug,
+            )
+        ).first()
+        if taken is not None:
+            return [_problem(lesson, "position", f"{lesson.position} is lesson {taken}'s")]
+        return []
     source = get(session, lesson.slug, SOURCE_LANGUAGE)
     if source is None:
         return [_problem(lesson, "language", "write the English version first")]

@@ -235,6 +235,19 @@ def test_a_translation_at_another_position_or_topic_is_refused(
     assert store.get(session, moved.slug, "sw") is None
 
 
+def test_a_new_lesson_at_a_position_another_lesson_has_is_refused(
+    session: Session, shipped: list[Lesson]
+) -> None:
+    assert store.save(session, _one(shipped, 1, "en"), by="wanjiru") == []
+    newcomer = _one(shipped, 2, "en", position=1)
+    problems = store.save(session, newcomer, by="wanjiru")
+    assert [(p.field, p.message) for p in problems] == [
+        ("position", f"1 is lesson {_one(shipped, 1, 'en').slug}'s")
+    ]
+    assert store.get(session, newcomer.slug, "en") is None
+    assert store.save(session, _one(shipped, 1, "en", title="Interest, simply"), by="w") == []
+
+
 # --- publishing -------------------------------------------------------------------------
 
 

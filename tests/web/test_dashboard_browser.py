@@ -100,7 +100,7 @@ def test_trainer_writes_previews_and_publishes_a_lesson(page: Page, live_dashboa
     page.get_by_label("Currency").select_option("UGX")
     page.get_by_role("button", name="Show in this currency").click()
     expect(page.locator(".bubble-explanation")).to_have_text(
-        re.compile(r"Mara 50 ya UGX\s6,000 ni UGX\s300,000\.")
+        re.compile(r"Mara 50 ya USh\s6,000 ni USh\s300,000\.")
     )
 
     # Publish both languages.
