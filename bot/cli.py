@@ -7,19 +7,23 @@ setting ends the command with one line ``wazi: error: <message>`` and exit statu
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 import json
 import logging
+import secrets
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 
 import click
-from sqlalchemy import Engine, make_url
+from sqlalchemy import Engine, make_url, select
 
-from bot import demo, settings
+from bot import demo, settings, staff
+from bot.complaints import store as complaint_store
 from bot.db.migrate import current_revision, upgrade
+from bot.db.models import StaffRole, StaffUser
 from bot.db.session import check_connection, make_engine, session_scope
 from bot.lessons import store as lesson_store
 from bot.lessons.files import read_tree, write_tree
@@ -110,11 +114,20 @@ def demo_seed(obj: Context) -> None:
     with session_scope(obj.engine) as session:
         result = demo.seed(session, today, admin_password=obj.settings.admin_password)
         imported = lesson_store.import_lessons(session, lessons)
+        made = {}
+        for role in (StaffRole.STAFF, StaffRole.TRAINER):
+            if not session.scalars(
+                select(StaffUser).where(StaffUser.username == role.value)
+            ).first():
+                made[role.value] = secrets.token_urlsafe(12)
+                staff.add(session, role.value, made[role.value], role, f"Demo {role.value}")
     click.echo(
         f"demo data: {result.clients} clients, {result.loans} loans, "
         f"{result.repayments} repayments (today {today.isoformat()}); "
         f"lessons: {imported.added} added, {imported.changed} changed"
     )
+    for username, password in made.items():
+        click.echo(f"dashboard user {username}, password {password} (shown this once)")
 
 
 @cli.command("settings")
@@ -249,6 +262,58 @@ def lessons_export(obj: Context, folder: Path) -> None:
     except OSError as exc:
         raise click.ClickException(f"{exc.filename}: {exc.strerror}") from None
     click.echo(f"{len(written)} lesson files written to {folder}")
+
+
+@cli.group("complaints")
+def complaints_group() -> None:
+    """Complaints: the deadline sweep."""
+
+
+@complaints_group.command("sweep")
+@connected
+def complaints_sweep(obj: Context) -> None:
+    """Escalate every open complaint past a deadline today (WAZI_TODAY when set)."""
+    today = obj.settings.today()
+    with session_scope(obj.engine) as session:
+        swept = complaint_store.sweep(session, today, dt.datetime.now(dt.UTC))
+    for item in swept:
+        click.echo(f"{item.ticket_no}: escalated ({'; '.join(item.reasons)})")
+    click.echo(f"{len(swept)} complaints escalated (today {today.isoformat()})")
+
+
+@cli.group("staff")
+def staff_group() -> None:
+    """Staff users of the dashboard."""
+
+
+@staff_group.command("add")
+@click.argument("username")
+@click.option(
+    "--role",
+    type=click.Choice([role.value for role in StaffRole]),
+    required=True,
+    help="staff: complaints and handoffs; trainer: lessons; admin: everything.",
+)
+@click.option("--name", "display_name", help="The name shown in the dashboard.")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from standard input (scripts)."
+)
+@connected
+def staff_add(
+    obj: Context, username: str, role: str, display_name: str | None, password_stdin: bool
+) -> None:
+    """Create a dashboard user; the password is asked for twice (or read from stdin)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    upgrade(obj.settings.database_url)
+    try:
+        with session_scope(obj.engine) as session:
+            staff.add(session, username, password, StaffRole(role), display_name)
+    except staff.StaffError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"staff user {username} added ({role})")
 
 
 def _safe_url(url: str) -> str:

@@ -105,6 +105,17 @@ SETTINGS: tuple[Setting, ...] = (
         "The institution's currency (ISO 4217): lessons show their money examples in it until "
         "the client is verified, then in the currency of the client's loan.",
     ),
+    Setting(
+        "WAZI_COMPLAINT_ACK_DAYS",
+        "5",
+        "Working days (Monday to Friday, less `WAZI_HOLIDAYS`) to acknowledge a complaint.",
+    ),
+    Setting("WAZI_COMPLAINT_RESOLVE_DAYS", "21", "Calendar days to resolve a complaint."),
+    Setting(
+        "WAZI_HOLIDAYS",
+        "(unset: none)",
+        "Public holidays that are not working days, as ISO dates separated by commas.",
+    ),
     Setting("WAZI_LOG_LEVEL", "INFO", "Log level of Wazi's own processes."),
     Setting(
         "WAZI_CHANNEL_SECRET",
@@ -255,6 +266,9 @@ class Settings:
     support_hours: str
     log_level: str
     currency: str = "KES"
+    complaint_ack_days: int = 5
+    complaint_resolve_days: int = 21
+    holidays: frozenset[dt.date] = frozenset()
     channel_secret: bytes | None = None
     telegram_token: str | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
@@ -284,6 +298,19 @@ class Settings:
     def today(self) -> dt.date:
         """The date Wazi treats as today: ``WAZI_TODAY`` if set, else the real date."""
         return self.today_override or dt.date.today()
+
+
+def _dates(name: str) -> frozenset[dt.date]:
+    days = set()
+    for raw in (_env(name) or "").split(","):
+        if raw.strip():
+            try:
+                days.add(dt.date.fromisoformat(raw.strip()))
+            except ValueError:
+                raise SettingError(
+                    name, f"expected ISO dates (YYYY-MM-DD), got {raw.strip()!r}"
+                ) from None
+    return frozenset(days)
 
 
 def _currency(name: str) -> str:
@@ -348,6 +375,9 @@ def load() -> Settings:
         support_hours=_env("WAZI_SUPPORT_HOURS") or _default("WAZI_SUPPORT_HOURS"),
         log_level=log_level,
         currency=_currency("WAZI_CURRENCY"),
+        complaint_ack_days=_int("WAZI_COMPLAINT_ACK_DAYS", minimum=1, maximum=60),
+        complaint_resolve_days=_int("WAZI_COMPLAINT_RESOLVE_DAYS", minimum=1, maximum=365),
+        holidays=_dates("WAZI_HOLIDAYS"),
         channel_secret=channel_secret.encode() if channel_secret else None,
         telegram_token=_env("WAZI_TELEGRAM_TOKEN"),
         telegram_api_url=_url("WAZI_TELEGRAM_API_URL") or _default("WAZI_TELEGRAM_API_URL"),

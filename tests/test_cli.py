@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -72,7 +73,12 @@ def test_demo_seed_migrates_seeds_and_summarises(sqlite_env: dict[str, str]) -> 
     summary = "demo data: 5 clients, 6 loans, 27 repayments (today 2026-11-25); lessons: "
     first = run_wazi("demo", "seed", **sqlite_env)
     assert first.returncode == 0, first.stderr
-    assert first.stdout.splitlines() == [f"{summary}{lesson_files} added, 0 changed"]
+    seeded, *passwords = first.stdout.splitlines()
+    assert seeded == f"{summary}{lesson_files} added, 0 changed"
+    assert [re.sub(r"password \S+ ", "password * ", line) for line in passwords] == [
+        "dashboard user staff, password * (shown this once)",
+        "dashboard user trainer, password * (shown this once)",
+    ]
 
     again = run_wazi("demo", "seed", **sqlite_env)
     assert again.returncode == 0, again.stderr
@@ -80,13 +86,13 @@ def test_demo_seed_migrates_seeds_and_summarises(sqlite_env: dict[str, str]) -> 
 
     check = run_wazi("db", "check", **sqlite_env)
     assert check.returncode == 0, check.stderr
-    assert "revision 0004" in check.stdout
+    assert "revision 0005" in check.stdout
 
 
 def test_db_upgrade_creates_the_schema(sqlite_env: dict[str, str]) -> None:
     result = run_wazi("db", "upgrade", **sqlite_env)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ["database schema at revision 0004"]
+    assert result.stdout.splitlines() == ["database schema at revision 0005"]
 
 
 def test_settings_markdown_lists_every_setting(sqlite_env: dict[str, str]) -> None:
@@ -104,3 +110,38 @@ def test_settings_shows_values_without_secrets(sqlite_env: dict[str, str]) -> No
     assert "today_override = 2026-11-25" in result.stdout
     assert "secret_key = (set)" in result.stdout
     assert "do-not-print-me" not in result.stdout
+
+
+def test_staff_add_and_its_one_line_refusals(sqlite_env: dict[str, str]) -> None:
+    def add(username: str, password: str, role: str = "staff") -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(WAZI), "staff", "add", username, "--role", role, "--password-stdin"],
+            input=password + "\n",
+            capture_output=True,
+            text=True,
+            env={
+                **{k: v for k, v in os.environ.items() if not k.startswith("WAZI_")},
+                **sqlite_env,
+            },
+            check=False,
+        )
+
+    added = add("wanjiru", "correct horse battery", "trainer")
+    assert (added.returncode, added.stdout) == (0, "staff user wanjiru added (trainer)\n")
+    for args, error in [
+        (("wanjiru", "another long password"), "username 'wanjiru' is taken"),
+        (("bob", "short"), "the password must have at least 10 characters"),
+        (("Bad Name", "correct horse battery"), "username 'Bad Name': 2 to 64 lower-case"),
+    ]:
+        refused = add(*args)
+        assert refused.returncode == 2
+        assert refused.stderr.splitlines()[-1].startswith(f"wazi: error: {error}")
+    wrong_role = add("amina", "correct horse battery", "boss")
+    assert wrong_role.returncode == 2 and "'boss' is not one of" in wrong_role.stderr
+
+
+def test_complaints_sweep_on_an_empty_database(sqlite_env: dict[str, str]) -> None:
+    run_wazi("db", "upgrade", **sqlite_env)
+    result = run_wazi("complaints", "sweep", **sqlite_env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["0 complaints escalated (today 2026-11-25)"]

@@ -169,3 +169,8 @@ def parse_ticket(text: str) -> str | None:
     """A ticket number written by a client (``wz-2026-123``, ``WZ 2026 000123``), normalised."""
     match = TICKET.search(text)
     return ticket_number(int(match.group(1)), int(match.group(2))) if match else None
+
+
+def policy_from(ack_days: int, resolve_days: int, holidays: frozenset[dt.date]) -> Policy:
+    """The MFI's policy from its settings (``WAZI_COMPLAINT_*``, ``WAZI_HOLIDAYS``)."""
+    return Policy(acknowledge_working_days=ack_days, resolve_days=resolve_days, holidays=holidays)

@@ -31,6 +31,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from bot.complaints.rules import Category
+from bot.complaints.rules import Status as ComplaintStatus
 from bot.loans.terms import (
     AmountKind,
     ChargeCategory,
@@ -110,17 +112,9 @@ class LoanStatus(enum.StrEnum):
     WRITTEN_OFF = "written_off"
 
 
-class ComplaintStatus(enum.StrEnum):
-    OPEN = "open"
-    IN_PROGRESS = "in_progress"
-    ESCALATED = "escalated"
-    RESOLVED = "resolved"
-    CLOSED = "closed"
-
-
 class StaffRole(enum.StrEnum):
     ADMIN = "admin"
-    REVIEWER = "reviewer"
+    STAFF = "staff"  # branch and head-office staff: complaints and handoffs
     TRAINER = "trainer"
 
 
@@ -312,25 +306,68 @@ class Repayment(Base):
 
 
 class Complaint(Base):
+    """A client's complaint (``bot.complaints``): what, about which loan, its deadlines and
+    where it stands; ``events`` is its history."""
+
     __tablename__ = "complaints"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_no: Mapped[str] = mapped_column(String(32), unique=True)
+    # WZ-<year>-<id>, set in the transaction that adds the row (its id makes it unique).
+    ticket_no: Mapped[str | None] = mapped_column(String(32), unique=True)
+    # Who complained: a chat identity always, the client once verified.
+    chat_identity_id: Mapped[int] = mapped_column(ForeignKey("chat_identities.id"), index=True)
     client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"))
-    chat_identity_id: Mapped[int | None] = mapped_column(ForeignKey("chat_identities.id"))
-    category: Mapped[str] = mapped_column(String(64))
-    severity: Mapped[str] = mapped_column(String(16), default="normal")
+    loan_id: Mapped[int | None] = mapped_column(ForeignKey("loans.id"))
+    branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"))
+    channel: Mapped[str] = mapped_column(String(32))
+    locale: Mapped[str] = mapped_column(String(16))  # the language to answer in
+    category: Mapped[Category] = mapped_column(_enum(Category, "category"))
     description: Mapped[str] = mapped_column(Text)
-    locale: Mapped[str | None] = mapped_column(String(16))
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)  # hidden from the branch
     status: Mapped[ComplaintStatus] = mapped_column(
-        _enum(ComplaintStatus, "status"), default=ComplaintStatus.OPEN
+        _enum(ComplaintStatus, "status"), default=ComplaintStatus.RECEIVED
     )
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    escalated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    received_on: Mapped[dt.date] = mapped_column(Date)
+    acknowledge_by: Mapped[dt.date] = mapped_column(Date)
+    resolve_by: Mapped[dt.date] = mapped_column(Date)
+    acknowledged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     resolution: Mapped[str | None] = mapped_column(Text)
+    satisfied: Mapped[bool | None] = mapped_column(Boolean)
+    escalated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    escalation_reason: Mapped[str | None] = mapped_column(String(200))
+    regulator_notice_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    # The client's own request id, so a complaint kept while the database was down is
+    # written once however often it is retried.
+    request_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    events: Mapped[list[ComplaintEvent]] = relationship(
+        back_populates="complaint", order_by="ComplaintEvent.id", cascade="all, delete-orphan"
+    )
+
+
+class ComplaintEvent(Base):
+    """One step in a complaint's history: received, a status change, an escalation with its
+    reason, a staff note, a reply to the client (``delivered_at`` once sent), the client's word."""
+
+    __tablename__ = "complaint_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_type: Mapped[str] = mapped_column(String(16))  # client, staff, system
+    actor_id: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str | None] = mapped_column(String(32))  # the status after this event
+    text: Mapped[str | None] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    complaint: Mapped[Complaint] = relationship(back_populates="events")
 
 
 class Lesson(Base):

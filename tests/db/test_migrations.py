@@ -17,7 +17,7 @@ from bot.db.migrate import ALEMBIC_INI, alembic_config, current_revision, upgrad
 from bot.db.models import Base
 from bot.db.session import make_engine
 
-HEAD = "0004"  # the newest migration
+HEAD = "0005"  # the newest migration
 
 
 def _schema(engine: Engine) -> dict[str, Any]:
@@ -104,7 +104,13 @@ def test_upgrade_is_repeatable_and_downgrade_drops_every_table(db_url: str) -> N
 def test_one_linear_history() -> None:
     script = ScriptDirectory.from_config(Config(str(ALEMBIC_INI)))
     assert script.get_heads() == [HEAD]
-    assert [rev.revision for rev in script.walk_revisions()] == ["0004", "0003", "0002", "0001"]
+    assert [rev.revision for rev in script.walk_revisions()] == [
+        "0005",
+        "0004",
+        "0003",
+        "0002",
+        "0001",
+    ]
 
 
 def test_env_takes_the_url_from_settings_when_the_config_has_none(

@@ -256,8 +256,8 @@ def test_failures_spread_over_more_than_fifteen_minutes_do_not_lock(
     assert log_in(client, "wanjiru").status_code == 302
 
 
-def test_reviewer_is_refused_the_lessons_pages(client: FlaskClient, engine: Engine) -> None:
-    add_staff(engine, "rehema", StaffRole.REVIEWER)
+def test_staff_is_refused_the_lessons_pages(client: FlaskClient, engine: Engine) -> None:
+    add_staff(engine, "rehema", StaffRole.STAFF)
 
     assert log_in(client, "rehema").status_code == 302
     for url in ("/dashboard/lessons", "/dashboard/lessons/new"):
