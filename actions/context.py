@@ -79,13 +79,18 @@ def identity(session: Session, tracker: Tracker, metadata: object = None) -> Cha
     A Telegram or WhatsApp user is who their adapter's signed claim says; without a valid
     claim the conversation is an anonymous REST one, whatever channel its caller names.
     """
+    return identity_for(session, *who(tracker, metadata))
+
+
+def who(tracker: Tracker, metadata: object = None) -> tuple[str, str]:
+    """The channel and channel user id of the person writing, without the database."""
     claim = channel_claim(tracker, metadata)
     if claim is not None:
-        return identity_for(session, claim.channel, claim.channel_user_id)
+        return claim.channel, claim.channel_user_id
     channel = tracker.get_latest_input_channel() or DEFAULT_CHANNEL
     if channel in SIGNED_CHANNELS:
         channel = DEFAULT_CHANNEL
-    return identity_for(session, channel, tracker.sender_id)
+    return channel, tracker.sender_id
 
 
 def only_changes(tracker: Tracker, events: list[EventType]) -> list[EventType]:

@@ -22,6 +22,8 @@ from sqlalchemy import Engine, make_url, select
 
 from bot import demo, settings, staff
 from bot.complaints import store as complaint_store
+from bot.complaints.rules import policy_from
+from bot.complaints.spool import spool_in
 from bot.db.migrate import current_revision, upgrade
 from bot.db.models import StaffRole, StaffUser
 from bot.db.session import check_connection, make_engine, session_scope
@@ -272,8 +274,13 @@ def complaints_group() -> None:
 @complaints_group.command("sweep")
 @connected
 def complaints_sweep(obj: Context) -> None:
-    """Escalate every open complaint past a deadline today (WAZI_TODAY when set)."""
+    """Write complaints kept while the database was unreachable, then escalate every open
+    complaint past a deadline today (WAZI_TODAY when set)."""
     today = obj.settings.today()
+    config = obj.settings
+    policy = policy_from(config.complaint_ack_days, config.complaint_resolve_days, config.holidays)
+    for ticket in spool_in(config.data_dir).drain(obj.engine, policy):
+        click.echo(f"{ticket}: written (kept while the database was unreachable)")
     with session_scope(obj.engine) as session:
         swept = complaint_store.sweep(session, today, dt.datetime.now(dt.UTC))
     for item in swept:

@@ -20,7 +20,15 @@ _UNUSED = re.compile(r"The utterance '(\w+)' is not used in any story or rule\."
 _SENT_BY_ACTION = re.compile(r"""response=["'](\w+)["']""")
 _NO_EXAMPLES = re.compile(r"The intent '(\w+)' is listed in the domain file, but is not found")
 COMMAND_INTENTS = frozenset(
-    {"language", "lesson_open", "lesson_continue", "lesson_pause", "lesson_answer", "lesson_listen"}
+    {
+        "language",
+        "lesson_open",
+        "lesson_continue",
+        "lesson_pause",
+        "lesson_answer",
+        "lesson_listen",
+        "complaint_feedback",
+    }
 )
 
 
