@@ -99,6 +99,16 @@ def demo_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     engine.dispose()
 
 
+@pytest.fixture
+def sqlite_env(tmp_path: os.PathLike[str]) -> dict[str, str]:
+    """The settings of a ``wazi`` command run on a SQLite file of its own (tests.cli_run)."""
+    return {
+        "WAZI_DATA_DIR": str(tmp_path),
+        "WAZI_DATABASE_URL": f"sqlite:///{tmp_path}/cli.sqlite3",
+        "WAZI_TODAY": "2026-11-25",
+    }
+
+
 @pytest.fixture(autouse=True)
 def no_thread_left_running() -> Iterator[None]:
     """A test must not leave a non-daemon thread running: at exit Python waits for it, and a

@@ -5,35 +5,10 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
-import pytest
-
 from bot.cli import LESSONS_DIR
-
-WAZI = Path(sys.executable).with_name("wazi")
-
-
-def run_wazi(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("WAZI_")}
-    return subprocess.run(
-        [str(WAZI), *args],
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-@pytest.fixture
-def sqlite_env(tmp_path: Path) -> dict[str, str]:
-    return {
-        "WAZI_DATA_DIR": str(tmp_path),
-        "WAZI_DATABASE_URL": f"sqlite:///{tmp_path}/cli.sqlite3",
-        "WAZI_TODAY": "2026-11-25",
-    }
+from tests.cli_run import WAZI, run_wazi
 
 
 def test_bad_today_is_one_line_and_exit_2(sqlite_env: dict[str, str]) -> None:

@@ -192,35 +192,32 @@ class WhatsAppSender:
             if png is None:
                 logger.info("WhatsApp: no schedule chart for this loan")
                 return []
-            upload = await self._post(
-                client,
-                "media",
-                files={"file": ("schedule.png", png, "image/png")},
-                data={"messaging_product": "whatsapp", "type": "image/png"},
-            )
-            media_id = upload.get("id")
-            if not isinstance(media_id, str) or not media_id:
-                raise DeliveryError("the media upload returned no id", self.transient_pause)
+            media_id = await self._upload(client, "schedule.png", png, "image/png")
             caption = fit(gettext(to.language, messages.CHART_CAPTION), CAPTION_MAX)
             image = self._image(to.chat_id, {"id": media_id, "caption": caption})
             return await self._send_body(client, image)
 
         return step
 
+    async def _upload(self, client: httpx.AsyncClient, name: str, content: bytes, mime: str) -> str:
+        """Upload a file to the phone number's media; its media id."""
+        upload = await self._post(
+            client,
+            "media",
+            files={"file": (name, content, mime)},
+            data={"messaging_product": "whatsapp", "type": mime},
+        )
+        media_id = upload.get("id")
+        if not isinstance(media_id, str) or not media_id:
+            raise DeliveryError("the media upload returned no id", self.transient_pause)
+        return media_id
+
     def _voice_step(self, to: Recipient, text: str, language: str) -> Step:
         async def step(client: httpx.AsyncClient) -> list[str]:
             ogg = await asyncio.to_thread(self.voices, text, language)
             if ogg is None:
                 return []  # logged by the voice source; the text is already in the chat
-            upload = await self._post(
-                client,
-                "media",
-                files={"file": ("lesson.ogg", ogg, "audio/ogg")},
-                data={"messaging_product": "whatsapp", "type": "audio/ogg"},
-            )
-            media_id = upload.get("id")
-            if not isinstance(media_id, str) or not media_id:
-                raise DeliveryError("the media upload returned no id", self.transient_pause)
+            media_id = await self._upload(client, "lesson.ogg", ogg, "audio/ogg")
             # voice: shown as a voice message (OGG/Opus only), not as an audio file; no caption
             audio = {
                 "messaging_product": "whatsapp",

@@ -15,7 +15,7 @@ from bot.db.models import ChatIdentity, LessonAnswer, LessonProgress
 from bot.db.session import make_engine, session_scope
 from bot.devstack import Chat
 from bot.i18n import gettext
-from bot.lessons import tutor
+from bot.lessons import store, tutor
 from bot.lessons.files import read_tree
 from bot.lessons.render import render
 
@@ -108,10 +108,16 @@ def test_a_lesson_paused_resumed_and_finished_with_its_quiz(stack, language: str
         "count": len(first.quiz),
     }
 
+    engine = make_engine(stack.database_url)
+    try:
+        with session_scope(engine) as session:  # the shipped lessons, and any a test added
+            published = len(store.published_lessons(session, language))
+    finally:
+        engine.dispose()
     summary = only(chat.say(progress))["text"].splitlines()
     assert summary[0] == _(language, tutor.PROGRESS_HEAD) % {
         "done": 1,
-        "count": len({l_.slug for l_ in LESSONS}),
+        "count": published,
         "right": right,
         "answered": len(first.quiz),
     }

@@ -3,47 +3,21 @@ process with its own environment, on a SQLite database in a temporary folder."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from bot.cli import LESSONS_DIR
 from bot.db import models
 from bot.db.session import make_engine, session_scope
 from bot.lessons.files import read_tree
+from tests.cli_run import run_wazi
 
 REPO = Path(__file__).resolve().parents[2]
-WAZI = Path(sys.executable).with_name("wazi")
 BROKEN_ARG = "tests/lessons/broken"
 IMPORTED = "lessons: 60 added, 0 changed, 0 unchanged (12 lessons)"
 UNCHANGED = "lessons: 0 added, 0 changed, 60 unchanged (12 lessons)"
-
-
-def run_wazi(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("WAZI_")}
-    return subprocess.run(
-        [str(WAZI), *args],
-        cwd=REPO,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-@pytest.fixture
-def sqlite_env(tmp_path: Path) -> dict[str, str]:
-    return {
-        "WAZI_DATA_DIR": str(tmp_path),
-        "WAZI_DATABASE_URL": f"sqlite:///{tmp_path}/lessons.sqlite3",
-        "WAZI_TODAY": "2026-11-25",
-    }
 
 
 def lesson_rows(env: dict[str, str]) -> int:
