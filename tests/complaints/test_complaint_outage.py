@@ -1,0 +1,163 @@
+"""A complaint made while PostgreSQL is stopped: the action tells the client honestly, keeps the
+complaint on disk, and it is stored once after PostgreSQL restarts.
+
+The test starts a PostgreSQL server of its own (Debian's initdb and pg_ctl, on a free port in a
+temporary folder), since the machine's shared server must not be stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import func, select
+
+import actions.context
+from actions.complaints import ActionComplaintStatus, ActionSubmitComplaint
+from bot.complaints import chat
+from bot.db import models
+from bot.db.migrate import upgrade
+from bot.db.session import make_engine, session_scope
+from bot.i18n import gettext
+
+BIN = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Postgres:
+    """A throwaway PostgreSQL cluster that a test may stop and start."""
+
+    def __init__(self, folder: Path) -> None:
+        self.data = folder / "data"
+        self.port = _free_port()
+        self.bin = Path(BIN[-1])
+        self.env = {**os.environ, "LC_ALL": "C.UTF-8"}
+        user = ["--username=wazi"]
+        self._run("initdb", "-D", str(self.data), "--auth=trust", "--no-sync", *user)
+        self.url = f"postgresql+psycopg://wazi@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, program: str, *args: str) -> None:
+        command = [str(self.bin / program), *args]
+        if os.geteuid() == 0:  # PostgreSQL refuses to run as root: as the postgres user
+            command = ["runuser", "-u", "postgres", "--", *command]
+            os.chown(self.data.parent, *_postgres_ids())
+            os.chmod(self.data.parent, 0o700)
+        subprocess.run(command, env=self.env, check=True, capture_output=True, timeout=120)
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.data.parent} -c listen_addresses=127.0.0.1 -F"
+        log = str(self.data.parent / "server.log")  # not our pipe: it would stay open
+        self._run(
+            "pg_ctl", "-D", str(self.data), "-l", log, "-o", options, "-w", "-t", "60", "start"
+        )
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "60", "stop")
+
+
+def _postgres_ids() -> tuple[int, int]:
+    import pwd
+
+    entry = pwd.getpwnam("postgres")
+    return entry.pw_uid, entry.pw_gid
+
+
+@pytest.fixture
+def postgres() -> Iterator[Postgres]:
+    if not BIN:
+        pytest.fail("PostgreSQL's server programs are not installed (/usr/lib/postgresql)")
+    # Not under pytest's temporary folder: as root, the server runs as the postgres user,
+    # which cannot enter root's private folders.
+    folder = Path(tempfile.mkdtemp(prefix="wazi-pg-"))
+    try:
+        server = Postgres(folder)
+        server.start()
+        try:
+            yield server
+        finally:
+            with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
+                server.stop()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _tracker(message_id: str, text: str = "") -> Tracker:
+    return Tracker(
+        sender_id="outage-chat",
+        slots={
+            "language": "sw",
+            "complaint_category": "wrong_charge",
+            "complaint_description": "Walinitoza ada mara mbili sokoni Jumatatu.",
+            "complaint_anonymous": "no",
+        },
+        latest_message={"text": text, "message_id": message_id, "intent": {"name": "x"}},
+        events=[],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="complaint_form",
+    )
+
+
+def _run(action: object, tracker: Tracker) -> list[str]:
+    dispatcher = CollectingDispatcher()
+    asyncio.run(action.run(dispatcher, tracker, {}))  # type: ignore[attr-defined]
+    return [message["text"] for message in dispatcher.messages]
+
+
+def test_a_complaint_made_while_postgres_is_stopped_is_stored_once_after_it_restarts(
+    postgres: Postgres, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    upgrade(postgres.url)
+    for name, value in {
+        "WAZI_DATABASE_URL": postgres.url,
+        "WAZI_DATA_DIR": str(tmp_path / "data"),
+        "WAZI_TODAY": "2026-11-25",
+    }.items():
+        monkeypatch.setenv(name, value)
+    actions.context.settings.cache_clear()
+    try:
+        postgres.stop()
+        said = _run(ActionSubmitComplaint(), _tracker("m-1"))
+        assert said == [gettext("sw", chat.KEPT)]
+        kept = tmp_path / "data" / "complaints-spool.jsonl"
+        assert len(kept.read_text(encoding="utf-8").splitlines()) == 1
+
+        postgres.start()
+        # The next complaint action writes what was kept, then answers.
+        status = _run(ActionComplaintStatus(), _tracker("m-2", "hali ya malalamiko yangu"))
+        assert len(status) == 1 and status[0].startswith("WZ-2026-")
+        assert not kept.exists()
+        _run(ActionComplaintStatus(), _tracker("m-3"))  # nothing kept now: nothing written
+        engine = make_engine(postgres.url)
+        try:
+            with session_scope(engine) as session:
+                rows = session.scalars(select(models.Complaint)).all()
+                assert len(rows) == 1
+                (complaint,) = rows
+                assert complaint.request_key == "outage-chat:m-1"
+                assert complaint.received_on == dt.date(2026, 11, 25)
+                assert complaint.description == "Walinitoza ada mara mbili sokoni Jumatatu."
+                events = session.scalar(select(func.count()).select_from(models.ComplaintEvent))
+                assert events == 1  # received, once
+        finally:
+            engine.dispose()
+    finally:
+        actions.context.settings.cache_clear()
