@@ -7,6 +7,9 @@ import sys
 
 from waitress import create_server
 
+from bot.complaints.rules import policy_from
+from bot.complaints.sweeper import Sweeper
+from bot.db.session import make_engine
 from bot.settings import SettingError, load
 from bot.web.app import create_app
 
@@ -37,7 +40,19 @@ def main() -> int:
 
     host = f"[{settings.web_host}]" if ":" in settings.web_host else settings.web_host
     print(f"Wazi chat: http://{host}:{settings.web_port}/", flush=True)  # noqa: T201
-    server.run()  # returns after Ctrl-C, once waitress has stopped its threads
+    sweeper = Sweeper(
+        make_engine(settings.database_url),
+        policy_from(
+            settings.complaint_ack_days, settings.complaint_resolve_days, settings.holidays
+        ),
+        settings.data_dir,
+        settings.today,
+    )
+    sweeper.start()  # the complaint sweep, every hour, in this process
+    try:
+        server.run()  # returns after Ctrl-C, once waitress has stopped its threads
+    finally:
+        sweeper.stop()
     return 0
 
 
