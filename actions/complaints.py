@@ -37,9 +37,7 @@ def _locale(tracker: Tracker, person: models.ChatIdentity | None = None) -> Loca
 
 
 def _say(dispatcher: CollectingDispatcher, text: str, buttons: Sequence[Button] = ()) -> None:
-    dispatcher.utter_message(
-        text=text, buttons=[{"title": b.title, "payload": b.payload} for b in buttons] or None
-    )
+    dispatcher.utter_message(text=text, buttons=[b.as_rasa() for b in buttons] or None)
 
 
 def _asking_again(tracker: Tracker, slot: str) -> bool:

@@ -43,7 +43,7 @@ def currency_for(session: Session, person: models.ChatIdentity) -> str:
 def say(dispatcher: CollectingDispatcher, reply: Reply) -> None:
     for text in reply.texts[:-1]:
         dispatcher.utter_message(text=text)
-    buttons = [{"title": b.title, "payload": b.payload} for b in reply.buttons]
+    buttons = [b.as_rasa() for b in reply.buttons]
     dispatcher.utter_message(text=reply.texts[-1], buttons=buttons or None)
 
 

@@ -115,7 +115,7 @@ class ActionLoanQuestion(Action):
             )
             dispatcher.utter_message(
                 text=reply.text,
-                buttons=[{"title": b.title, "payload": b.payload} for b in reply.buttons],
+                buttons=[b.as_rasa() for b in reply.buttons],
             )
             if question == SCHEDULE and reply.loan_account and channel_claim(tracker):
                 # Telegram and WhatsApp show pictures: the adapter draws the chart itself.

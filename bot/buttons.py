@@ -9,3 +9,7 @@ from dataclasses import dataclass
 class Button:
     title: str
     payload: str
+
+    def as_rasa(self) -> dict[str, str]:
+        """The button as a rasa-sdk dispatcher takes it."""
+        return {"title": self.title, "payload": self.payload}

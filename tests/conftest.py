@@ -109,6 +109,23 @@ def sqlite_env(tmp_path: os.PathLike[str]) -> dict[str, str]:
     }
 
 
+@pytest.fixture
+def spoken_voice_notes(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, bytes]]:
+    """Each voice note made, as (text, language, OGG bytes): espeak-ng and opusenc for real."""
+    from bot.lessons import voice
+
+    spoken: list[tuple[str, str, bytes]] = []
+    real_speak = voice.speak
+
+    def recording_speak(text: str, language: str) -> bytes:
+        ogg = real_speak(text, language)
+        spoken.append((text, language, ogg))
+        return ogg
+
+    monkeypatch.setattr(voice, "speak", recording_speak)
+    return spoken
+
+
 @pytest.fixture(autouse=True)
 def no_thread_left_running() -> Iterator[None]:
     """A test must not leave a non-daemon thread running: at exit Python waits for it, and a

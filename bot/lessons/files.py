@@ -295,8 +295,7 @@ def check(lesson: Lesson, display: str = "dashboard") -> list[Problem]:
             return _Node("true" if value else "false", 0)
         return _Node(str(value), 0)
 
-    data = yaml.safe_load(dump(lesson))
-    reader = _Reader(Path(lesson.slug) / f"{lesson.language}.yml", display, node(data))
+    reader = _Reader(Path(lesson.slug) / f"{lesson.language}.yml", display, node(_data(lesson)))
     reader.read()
     return reader.problems
 
@@ -432,9 +431,9 @@ class _Dumper(yaml.SafeDumper):
 _Dumper.add_representer(_Literal, _literal)
 
 
-def dump(lesson: Lesson) -> str:
-    """A lesson as file text, that ``read_file`` reads back to the same lesson."""
-    data: dict[str, Any] = {
+def _data(lesson: Lesson) -> dict[str, Any]:
+    """A lesson as the fields of its file (long texts marked to be written folded)."""
+    return {
         "slug": lesson.slug,
         "language": lesson.language,
         "position": lesson.position,
@@ -453,8 +452,12 @@ def dump(lesson: Lesson) -> str:
             for q in lesson.quiz
         ],
     }
+
+
+def dump(lesson: Lesson) -> str:
+    """A lesson as file text, that ``read_file`` reads back to the same lesson."""
     return yaml.dump(
-        data,
+        _data(lesson),
         Dumper=_Dumper,
         allow_unicode=True,
         sort_keys=False,

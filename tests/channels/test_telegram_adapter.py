@@ -573,18 +573,11 @@ def test_a_lesson_voice_note_goes_as_an_ogg_opus_voice_message_without_caption(
     rasa: tuple[ScriptedRasa, str],
     engine: Engine,
     monkeypatch: pytest.MonkeyPatch,
+    spoken_voice_notes: list[tuple[str, str, bytes]],
 ) -> None:
     fake, telegram_base = telegram
     scripted, rasa_base = rasa
-    spoken: list[tuple[str, str, bytes]] = []
-    real_speak = voice.speak
-
-    def recording_speak(text: str, language: str) -> bytes:
-        ogg = real_speak(text, language)  # espeak-ng and opusenc, for real
-        spoken.append((text, language, ogg))
-        return ogg
-
-    monkeypatch.setattr(voice, "speak", recording_speak)
+    spoken = spoken_voice_notes
     scripted.script["lesson"] = VOICE_SCRIPT
     with running(config_for(telegram_base, rasa_base), engine):
         fake.push(text_update("lesson"))

@@ -294,17 +294,11 @@ def test_the_real_chart_of_a_verified_clients_loan(demo_engine: Engine) -> None:
 
 
 def test_a_lesson_voice_note_is_uploaded_as_ogg_opus_then_sent_as_audio(
-    harness: Harness, monkeypatch: pytest.MonkeyPatch
+    harness: Harness,
+    monkeypatch: pytest.MonkeyPatch,
+    spoken_voice_notes: list[tuple[str, str, bytes]],
 ) -> None:
-    spoken: list[tuple[str, str, bytes]] = []
-    real_speak = voice.speak
-
-    def recording_speak(text: str, language: str) -> bytes:
-        ogg = real_speak(text, language)  # espeak-ng and opusenc, for real
-        spoken.append((text, language, ogg))
-        return ogg
-
-    monkeypatch.setattr(voice, "speak", recording_speak)
+    spoken = spoken_voice_notes
     harness.post(fake_graph.text_message(WA, "lesson"))
     harness.wait_sent(WA, 3)
     harness.settled()

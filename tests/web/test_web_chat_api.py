@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from bot.lessons import voice
 from bot.web.chat import UNREACHABLE
 from tests.channels.fake_telegram import is_ogg_opus
 
@@ -204,17 +203,12 @@ def voice_answer(*customs: dict) -> str:
 
 
 def test_a_voice_note_comes_back_as_audio_data_with_a_label(
-    client: FlaskClient, fake_rasa, monkeypatch: pytest.MonkeyPatch
+    client: FlaskClient,
+    fake_rasa,
+    monkeypatch: pytest.MonkeyPatch,
+    spoken_voice_notes: list[tuple[str, str, bytes]],
 ) -> None:
-    spoken: list[tuple[str, str, bytes]] = []
-    real_speak = voice.speak
-
-    def recording_speak(text: str, language: str) -> bytes:
-        ogg = real_speak(text, language)  # espeak-ng and opusenc, for real
-        spoken.append((text, language, ogg))
-        return ogg
-
-    monkeypatch.setattr(voice, "speak", recording_speak)
+    spoken = spoken_voice_notes
     fake_rasa.raw_body = voice_answer({"wazi_voice": {"text": LESSON, "language": "sw"}})
 
     response = client.post("/api/chat", json={"sender": SENDER, "message": "/lesson"})
