@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session
 
 from actions.context import db, identity, now, settings, who
 from bot.buttons import Button
-from bot.complaints import chat, rules, store
+from bot.complaints import chat, news, rules, store
 from bot.complaints.rules import Category, Status
 from bot.complaints.spool import Kept, Spool, spool_in, unreachable
 from bot.db import models
 from bot.db.session import engine_for
+from bot.handoff import transcript_of
 from bot.i18n import language_of, reply_locale
 
 logger = logging.getLogger(__name__)
@@ -155,6 +156,7 @@ class ActionSubmitComplaint(Action):
             locale=language,
             today=config.today().isoformat(),
             at=now().isoformat(),
+            transcript=transcript_of(tracker.events),
         )
         forget = [SlotSet(slot, None) for slot in FORM_SLOTS]
         policy = complaint_policy()
@@ -175,6 +177,7 @@ class ActionSubmitComplaint(Action):
                     now=now(),
                     policy=policy,
                     request_key=kept.request_key,
+                    transcript=kept.transcript,
                 )
                 receipt = chat.receipt(complaint, locale)
         except DBAPIError as exc:
@@ -217,7 +220,9 @@ class ActionComplaintStatus(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Each of the person's complaints and where it stands (one, when a ticket is named)."""
+        """Each of the person's complaints and where it stands (one, when a ticket is named),
+        with what staff said that the client has not read yet; all of it then counts as
+        delivered, so it is not said again (``bot.complaints.news``)."""
         wanted = rules.parse_ticket(tracker.latest_message.get("text") or "")
         drain_kept(complaint_policy())
         with db() as session:
@@ -230,9 +235,14 @@ class ActionComplaintStatus(Action):
             named = [c for c in complaints if c.ticket_no == wanted]
             if wanted and not named:
                 _say(dispatcher, chat.text_in(locale, chat.NOT_FOUND) % {"ticket": wanted})
-            for complaint in named or complaints:
+            shown = named or complaints
+            for complaint in shown:
                 text, buttons = chat.status_lines(complaint, locale)
                 _say(dispatcher, text, buttons)
+                for event in news.news_of([complaint]):
+                    if event.kind != news.STATUS:  # the status lines show the answer itself
+                        _say(dispatcher, *news.message_for(event, locale))
+            news.mark_delivered(news.news_of(shown), now())
         return []
 
 

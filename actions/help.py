@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import db, identity, settings
 from actions.language import offer_language_switch
-from bot.handoff import request_handoff
+from bot.handoff import request_handoff, transcript_of
 from bot.i18n import N_, gettext, language_of
 
 logger = logging.getLogger(__name__)
@@ -76,15 +76,7 @@ class ActionHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         """Record a request for a person, with the conversation, and say when they answer."""
-        transcript = [
-            {
-                "from": "client" if e["event"] == "user" else "wazi",
-                "text": e.get("text") or "",
-                "at": e.get("timestamp"),
-            }
-            for e in tracker.events
-            if e.get("event") in {"user", "bot"} and e.get("text")
-        ]
+        transcript = transcript_of(tracker.events)
         hours = settings().support_hours
         with db() as session:
             person = identity(session, tracker)

@@ -275,17 +275,22 @@ def complaints_group() -> None:
 @connected
 def complaints_sweep(obj: Context) -> None:
     """Write complaints kept while the database was unreachable, then escalate every open
-    complaint past a deadline today (WAZI_TODAY when set)."""
+    complaint past a deadline today (WAZI_TODAY when set) and tell its client, once, of their
+    right to go to the regulator (WAZI_COUNTRY's)."""
     today = obj.settings.today()
     config = obj.settings
     policy = policy_from(config.complaint_ack_days, config.complaint_resolve_days, config.holidays)
     for ticket in spool_in(config.data_dir).drain(obj.engine, policy):
         click.echo(f"{ticket}: written (kept while the database was unreachable)")
     with session_scope(obj.engine) as session:
-        swept = complaint_store.sweep(session, today, dt.datetime.now(dt.UTC))
+        swept = complaint_store.sweep(session, today, dt.datetime.now(dt.UTC), config.regulator)
     for item in swept:
-        click.echo(f"{item.ticket_no}: escalated ({'; '.join(item.reasons)})")
-    click.echo(f"{len(swept)} complaints escalated (today {today.isoformat()})")
+        if item.reasons:
+            click.echo(f"{item.ticket_no}: escalated ({'; '.join(item.reasons)})")
+        if item.regulator_notice:
+            click.echo(f"{item.ticket_no}: the client is told of {config.country}'s regulator")
+    escalated = sum(1 for item in swept if item.reasons)
+    click.echo(f"{escalated} complaints escalated (today {today.isoformat()})")
 
 
 @cli.group("staff")

@@ -1,4 +1,5 @@
-"""Talking to a person: a handoff request that staff pick up, with the conversation so far."""
+"""Talking to a person: a handoff request that staff pick up, with the conversation so far
+(``transcript_of`` also keeps the conversation with a complaint)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,21 @@ from bot.identity import audit_chat
 logger = logging.getLogger(__name__)
 
 TRANSCRIPT_TURNS = 40  # the last messages kept with the request
+
+
+def transcript_of(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The last ``TRANSCRIPT_TURNS`` messages of a Rasa conversation (its tracker's events),
+    each ``{"from": "client" | "wazi", "text": ..., "at": <Unix time>}``."""
+    turns = [
+        {
+            "from": "client" if e["event"] == "user" else "wazi",
+            "text": e.get("text") or "",
+            "at": e.get("timestamp"),
+        }
+        for e in events
+        if e.get("event") in {"user", "bot"} and e.get("text")
+    ]
+    return turns[-TRANSCRIPT_TURNS:]
 
 
 def request_handoff(

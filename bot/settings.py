@@ -19,9 +19,12 @@ from pathlib import Path
 
 from babel.numbers import list_currencies
 
+from bot.complaints.regulators import Regulator, RegulatorFileError, regulator_for
+
 logger = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+REGULATORS_FILE = PROJECT_ROOT / "locales" / "regulators.yml"
 
 
 class SettingError(ValueError):
@@ -111,6 +114,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Working days (Monday to Friday, less `WAZI_HOLIDAYS`) to acknowledge a complaint.",
     ),
     Setting("WAZI_COMPLAINT_RESOLVE_DAYS", "21", "Calendar days to resolve a complaint."),
+    Setting(
+        "WAZI_COUNTRY",
+        "KE",
+        "The institution's country (ISO 3166 code): after a missed complaint deadline the client "
+        "is told of their right to go to its regulator or ombudsman, whose name, contact and "
+        "optional texts are in `locales/regulators.yml`.",
+    ),
     Setting(
         "WAZI_HOLIDAYS",
         "(unset: none)",
@@ -269,6 +279,8 @@ class Settings:
     complaint_ack_days: int = 5
     complaint_resolve_days: int = 21
     holidays: frozenset[dt.date] = frozenset()
+    country: str = "KE"
+    regulator: Regulator | None = None  # WAZI_COUNTRY's, from locales/regulators.yml
     channel_secret: bytes | None = None
     telegram_token: str | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
@@ -320,7 +332,15 @@ def _currency(name: str) -> str:
     return code
 
 
-def load() -> Settings:
+def _regulator(name: str, path: Path) -> Regulator:
+    country = _env(name) or _default(name)
+    try:
+        return regulator_for(country, path)
+    except RegulatorFileError as exc:
+        raise SettingError(name, str(exc)) from None
+
+
+def load(regulators_file: Path = REGULATORS_FILE) -> Settings:
     """Read and check every setting; raises SettingError naming the first bad one."""
     data_dir = Path(_env("WAZI_DATA_DIR") or _default("WAZI_DATA_DIR"))
     if not data_dir.is_absolute():
@@ -357,6 +377,7 @@ def load() -> Settings:
             "WAZI_TELEGRAM_WEBHOOK_SECRET", "use 1-256 characters of A-Z a-z 0-9 _ -"
         )
     app_secret = _env("WAZI_WHATSAPP_APP_SECRET")
+    regulator = _regulator("WAZI_COUNTRY", regulators_file)
 
     return Settings(
         data_dir=data_dir,
@@ -378,6 +399,8 @@ def load() -> Settings:
         complaint_ack_days=_int("WAZI_COMPLAINT_ACK_DAYS", minimum=1, maximum=60),
         complaint_resolve_days=_int("WAZI_COMPLAINT_RESOLVE_DAYS", minimum=1, maximum=365),
         holidays=_dates("WAZI_HOLIDAYS"),
+        country=regulator.country,
+        regulator=regulator,
         channel_secret=channel_secret.encode() if channel_secret else None,
         telegram_token=_env("WAZI_TELEGRAM_TOKEN"),
         telegram_api_url=_url("WAZI_TELEGRAM_API_URL") or _default("WAZI_TELEGRAM_API_URL"),

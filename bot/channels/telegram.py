@@ -56,6 +56,8 @@ from bot.channels.custom import ChartSource
 from bot.channels.relay import DeliveryError, Inbound, Recipient, Relay, RetryPolicy
 from bot.channels.telegram_format import PayloadStore, command_of, shared_phone, text_of_callback
 from bot.channels.telegram_sender import TelegramSender
+from bot.complaints.news_pusher import EVERY as NEWS_EVERY
+from bot.complaints.news_pusher import NewsPusher, Outgoing
 from bot.db.session import make_engine
 from bot.i18n import LANGUAGES, SOURCE_LANGUAGE, gettext, parse_language
 from bot.settings import SettingError, Settings, load
@@ -82,6 +84,7 @@ class Config:
     poll_timeout: float = 10.0  # seconds a getUpdates call waits for news
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     today: Callable[[], dt.date] = dt.date.today
+    news_every: float = NEWS_EVERY  # seconds between looks for complaint news to push
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Config:
@@ -252,7 +255,8 @@ def webhook_app(application: Application, secret: str, path: str) -> Flask:
 
 class TelegramAdapter:
     """The adapter wired together: python-telegram-bot's application, the relay and its worker,
-    and either long polling or the webhook server. ``start`` and ``stop`` run on one loop."""
+    the complaint news pusher (``bot.complaints.news_pusher``), and either long polling or the
+    webhook server. ``start`` and ``stop`` run on one loop."""
 
     def __init__(self, config: Config, engine: Engine, charts: ChartSource | None = None) -> None:
         self.config = config
@@ -277,8 +281,10 @@ class TelegramAdapter:
             MessageHandler(private & ~filters.StatusUpdate.ALL, handlers.on_unsupported)
         )
         self.application.add_error_handler(on_error)
+        self.news = NewsPusher(engine, CHANNEL, self.send_news, config.news_every)
         self.webhook_port: int | None = None  # the port the webhook listens on, once started
         self._worker: asyncio.Task[None] | None = None
+        self._news: asyncio.Task[None] | None = None
         self._server: threading.Thread | None = None
         self._close_server: Callable[[], None] | None = None
 
@@ -291,6 +297,7 @@ class TelegramAdapter:
             await self.set_commands()
             await self.application.start()
             self._worker = asyncio.create_task(self.relay.run(), name="telegram relay")
+            self._news = asyncio.create_task(self.news.run(), name="telegram complaint news")
             if self.config.webhook_url:
                 await self._start_webhook(self.config.webhook_url)
             else:
@@ -314,12 +321,18 @@ class TelegramAdapter:
             await asyncio.to_thread(self._server.join, 5)
         if self.application.running:
             await self.application.stop()
-        if self._worker is not None:
-            self._worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._worker
+        for task in (self._news, self._worker):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await self.application.shutdown()
         await self.application.bot.shutdown()  # when getMe failed, the application never started
+
+    async def send_news(self, item: Outgoing) -> None:
+        """A piece of complaint news to a private chat (its id is the user's), buttons inline."""
+        to = Recipient(CHANNEL, item.user_id, item.user_id, item.language)
+        await self.sender.send(to, item.as_message())
 
     async def set_commands(self) -> None:
         """The command menu, its descriptions in each language Telegram clients may use."""

@@ -15,6 +15,8 @@ the payload (``bot.channels.whatsapp_format``) and answers 200 at once; the rela
 - System messages (a changed number...) are logged and ignored.
 - Statuses (sent, delivered, read, failed) update ``channel_deliveries``; failures are
   logged by their code (``whatsapp_sender.ERRORS``).
+- Complaint news (a staff reply, an answer, the regulator notice) is pushed beside the relay's
+  worker by ``news_pusher``, through ``send_proactive``.
 
 Meta retries a webhook that is not answered 200, so a bad signature is 401/403, a bad payload
 400, a body over ``MAX_BODY`` 413, and a database failure 503 (Meta tries again later).
@@ -29,9 +31,11 @@ import logging
 import signal
 import sys
 import threading
+from collections.abc import Callable, Coroutine, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from types import FrameType
+from typing import Any
 
 from flask import Flask, Response, request
 from sqlalchemy import Engine, select
@@ -51,7 +55,9 @@ from bot.channels.whatsapp_format import (
     verification_response,
     verify_signature,
 )
-from bot.channels.whatsapp_sender import CHANNEL, WhatsAppSender, log_error
+from bot.channels.whatsapp_sender import CHANNEL, WhatsAppSender, log_error, send_proactive
+from bot.complaints.news_pusher import EVERY as NEWS_EVERY
+from bot.complaints.news_pusher import NewsPusher, Outgoing
 from bot.db.models import ChannelDelivery
 from bot.db.session import make_engine, session_scope
 from bot.i18n import gettext
@@ -193,12 +199,48 @@ def _store_status(engine: Engine, status: StatusUpdate, now: dt.datetime) -> Non
         row.updated_at = now
 
 
-class RelayThread:
-    """Runs a relay's worker on an event loop of its own in a background thread."""
+@dataclass(frozen=True)
+class ProactiveNews:
+    """Sends a piece of complaint news through ``send_proactive``: free text with its buttons
+    inside the 24-hour window, the approved ``template`` outside it."""
 
-    def __init__(self, relay: Relay, restart_pause: float = 1.0) -> None:
+    engine: Engine
+    sender: WhatsAppSender
+    template: str
+
+    async def __call__(self, item: Outgoing) -> None:
+        await send_proactive(
+            self.engine,
+            self.sender,
+            item.user_id,
+            item.text,
+            item.language,
+            template=self.template,
+            now=dt.datetime.now(dt.UTC),
+            buttons=[button.as_rasa() for button in item.buttons],
+        )
+
+
+def news_pusher(
+    engine: Engine, sender: WhatsAppSender, template: str, every: float = NEWS_EVERY
+) -> NewsPusher:
+    """The complaint news pusher of the WhatsApp adapter."""
+    return NewsPusher(engine, CHANNEL, ProactiveNews(engine, sender, template), every)
+
+
+Background = Callable[[], Coroutine[Any, Any, None]]
+
+
+class RelayThread:
+    """Runs a relay's worker, and ``also`` tasks beside it (the complaint news pusher), on an
+    event loop of its own in a background thread."""
+
+    def __init__(
+        self, relay: Relay, restart_pause: float = 1.0, also: Sequence[Background] = ()
+    ) -> None:
         self.relay = relay
         self.restart_pause = restart_pause
+        self.also = tuple(also)
         self._thread = threading.Thread(target=self._run, name="whatsapp-relay", daemon=True)
         self._ready = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -224,6 +266,7 @@ class RelayThread:
         self._stop = asyncio.Event()
         self._ready.set()
         stopping = asyncio.create_task(self._stop.wait())
+        beside = [asyncio.create_task(run()) for run in self.also]
         while not self._stop.is_set():
             worker = asyncio.create_task(self.relay.run())
             await asyncio.wait({worker, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -238,6 +281,10 @@ class RelayThread:
             with suppress(asyncio.CancelledError):
                 await worker
         stopping.cancel()
+        for task in beside:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
@@ -291,7 +338,7 @@ def main() -> int:
             file=sys.stderr,
         )
         return 2
-    worker = RelayThread(relay)
+    worker = RelayThread(relay, also=[news_pusher(engine, sender, settings.whatsapp_template).run])
     worker.start()
     signal.signal(signal.SIGTERM, _interrupt)
     logger.info("WhatsApp webhook listening on %s:%s, path /webhook", host, port)

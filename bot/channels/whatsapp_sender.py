@@ -330,11 +330,16 @@ async def send_proactive(
     *,
     template: str,
     now: dt.datetime,
+    buttons: Sequence[Mapping[str, str]] = (),
 ) -> list[str]:
-    """Reach a client who has not just written: ``text`` as it is inside the 24-hour window,
-    else the approved ``template`` with ``text`` as its one body parameter. The wamids."""
+    """Reach a client who has not just written: ``text`` as it is, with its ``buttons``
+    (``title``, ``payload``), inside the 24-hour window, else the approved ``template`` with
+    ``text`` as its one body parameter (a template carries no buttons). The wamids."""
     if await asyncio.to_thread(window_open, engine, wa_id, now):
-        wamids = await sender.send(Recipient(CHANNEL, wa_id, wa_id, language), {"text": text})
+        message: dict[str, Any] = {"text": text}
+        if buttons:
+            message["buttons"] = [dict(button) for button in buttons]
+        wamids = await sender.send(Recipient(CHANNEL, wa_id, wa_id, language), message)
     else:
         # A template parameter may hold no newline, tab or run of more than four spaces.
         wamids = await sender.send_template(wa_id, template, language, [" ".join(text.split())])

@@ -137,6 +137,14 @@ def feedback_payload(ticket: str, satisfied: bool) -> str:
     return f"/complaint_feedback{json.dumps(entities, separators=(',', ':'))}"
 
 
+def satisfaction_buttons(ticket: str, locale: Locale) -> list[Button]:
+    """The client's word on an answer: satisfied, or not."""
+    return [
+        Button(text_in(locale, SATISFIED), feedback_payload(ticket, True)),
+        Button(text_in(locale, NOT_SATISFIED), feedback_payload(ticket, False)),
+    ]
+
+
 def status_lines(complaint: models.Complaint, locale: Locale) -> tuple[str, list[Button]]:
     """One complaint as the client sees it; buttons to say whether an answer satisfies."""
     lines = [
@@ -153,11 +161,7 @@ def status_lines(complaint: models.Complaint, locale: Locale) -> tuple[str, list
         lines.append(text_in(locale, ANSWER) % {"resolution": complaint.resolution})
         if complaint.status is Status.RESOLVED:
             lines.append(text_in(locale, ASK_SATISFIED))
-            ticket = complaint.ticket_no or ""
-            buttons = [
-                Button(text_in(locale, SATISFIED), feedback_payload(ticket, True)),
-                Button(text_in(locale, NOT_SATISFIED), feedback_payload(ticket, False)),
-            ]
+            buttons = satisfaction_buttons(complaint.ticket_no or "", locale)
     elif complaint.status is not Status.CLOSED:
         lines.append(
             text_in(locale, DEADLINES)

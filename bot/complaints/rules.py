@@ -132,6 +132,7 @@ TICKET = re.compile(r"\bwz[\s-]*(\d{4})[\s-]*(\d{1,6})\b", re.IGNORECASE)
 # Why a complaint was escalated (recorded with the escalation; staff read them in English).
 AT_ONCE = "serious category: escalated on arrival"
 REOPENED = "reopened: the client is not satisfied with the answer"
+REOPENED_BY_STAFF = "reopened by staff"
 ACK_LATE = "not acknowledged by its deadline"
 RESOLVE_LATE = "not resolved by its deadline"
 

@@ -19,6 +19,7 @@ import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -47,6 +48,8 @@ class Kept:
     locale: str
     today: str  # ISO date the client complained on
     at: str  # ISO datetime, UTC
+    # The conversation before the complaint (``bot.handoff.transcript_of``), for staff.
+    transcript: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
 
 def unreachable(exc: BaseException) -> bool:
@@ -142,6 +145,7 @@ def write(session: Session, kept: Kept, policy: Policy) -> str:
         now=dt.datetime.fromisoformat(kept.at),
         policy=policy,
         request_key=kept.request_key,
+        transcript=kept.transcript,
     )
     return complaint.ticket_no or ""
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.complaints import rules
+from bot.complaints.regulators import Regulator
 from bot.complaints.rules import Category, Policy, Status
 from bot.db import models
 
@@ -70,10 +72,12 @@ def receive(
     now: dt.datetime,
     policy: Policy,
     request_key: str | None = None,
+    transcript: Sequence[dict[str, Any]] = (),
 ) -> models.Complaint:
     """Record a complaint with its ticket number and deadlines; escalate it at once when its
     category calls for that. With a ``request_key`` already recorded, the complaint recorded
-    then is returned and nothing is written (a retry after an outage)."""
+    then is returned and nothing is written (a retry after an outage). ``transcript``, the
+    conversation before it, is kept with the "received" event for staff to read."""
     if request_key is not None:
         existing = find_by_key(session, request_key)
         if existing is not None:
@@ -101,7 +105,15 @@ def receive(
     session.add(complaint)
     session.flush()  # the id makes the ticket number
     complaint.ticket_no = rules.ticket_number(today.year, complaint.id)
-    _event(complaint, Actor("client", str(person.id)), "received", now, complaint.description)
+    details = {"transcript": list(transcript)} if transcript else {}
+    _event(
+        complaint,
+        Actor("client", str(person.id)),
+        "received",
+        now,
+        complaint.description,
+        **details,
+    )
     reason = rules.escalation_on_arrival(category)
     if reason is not None:
         escalate(complaint, reason, SYSTEM, now)
@@ -195,23 +207,74 @@ def facts_of(complaint: models.Complaint) -> rules.Facts:
 
 @dataclasses.dataclass(frozen=True)
 class Swept:
+    """What the sweep did to one complaint: escalated it (its reasons), told the client of
+    the regulator, or both."""
+
     ticket_no: str
-    reasons: tuple[str, ...]
+    reasons: tuple[str, ...]  # why it was escalated now; empty when it was not
+    regulator_notice: bool = False
 
 
-def sweep(session: Session, today: dt.date, now: dt.datetime) -> list[Swept]:
-    """Escalate every open complaint that has missed a deadline on ``today`` (once each)."""
+def notify_regulator(
+    complaint: models.Complaint, regulator: Regulator, missed: list[str], now: dt.datetime
+) -> models.ComplaintEvent:
+    """Record that the client is to be told of their right to go to ``regulator`` (the
+    notice reaches them as news, ``bot.complaints.news``); once per complaint."""
+    complaint.regulator_notice_at = now
+    return _event(
+        complaint, SYSTEM, "regulator_notice", now, **regulator.as_details(), missed=missed
+    )
+
+
+def sweep(
+    session: Session, today: dt.date, now: dt.datetime, regulator: Regulator | None = None
+) -> list[Swept]:
+    """Escalate every open complaint that has missed a deadline on ``today`` (once each), and
+    with a ``regulator``, tell each such client once of their right to go to it (whether or
+    not the complaint was escalated before)."""
+    waiting = models.Complaint.escalated_at.is_(None)
+    if regulator is not None:
+        waiting = waiting | models.Complaint.regulator_notice_at.is_(None)
     open_ = session.scalars(
         select(models.Complaint)
         .where(models.Complaint.status.in_(sorted(rules.OPEN_STATUSES)))
-        .where(models.Complaint.escalated_at.is_(None))
+        .where(waiting)
         .order_by(models.Complaint.id)
     )
     swept = []
     for complaint in open_:
-        reasons = rules.sweep_reasons(facts_of(complaint), today)
+        facts = facts_of(complaint)
+        reasons = rules.sweep_reasons(facts, today)
         if reasons:
             escalate(complaint, "; ".join(reasons), SYSTEM, now)
-            swept.append(Swept(complaint.ticket_no or "", tuple(reasons)))
+        missed = rules.overdue(facts, today)
+        notice = False
+        if regulator is not None and complaint.regulator_notice_at is None and missed:
+            notify_regulator(complaint, regulator, missed, now)
+            notice = True
+        if reasons or notice:
+            swept.append(Swept(complaint.ticket_no or "", tuple(reasons), notice))
     session.flush()
     return swept
+
+
+def note(
+    complaint: models.Complaint, staff: Actor, text: str, now: dt.datetime
+) -> models.ComplaintEvent:
+    """A note for staff only: it is in the history and never sent to the client."""
+    if not text.strip():
+        raise ValueError("an empty note")
+    return _event(complaint, staff, "note", now, text.strip())
+
+
+def assign(
+    complaint: models.Complaint,
+    to: models.StaffUser | None,
+    actor: Actor,
+    now: dt.datetime,
+) -> models.ComplaintEvent:
+    """Give the complaint to a staff member (or to no one)."""
+    complaint.assigned_to = to
+    complaint.assigned_to_id = to.id if to is not None else None
+    complaint.updated_at = now
+    return _event(complaint, actor, "assigned", now, to=to.username if to is not None else None)

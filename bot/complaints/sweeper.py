@@ -1,6 +1,6 @@
 """The complaint sweep as a scheduled job: the web process runs it in a thread, every hour by
 default, as ``wazi complaints sweep`` does once (kept complaints written, missed deadlines
-escalated)."""
+escalated, clients told of the regulator)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from bot.complaints import store
+from bot.complaints.regulators import Regulator
 from bot.complaints.rules import Policy
 from bot.complaints.spool import spool_in
 from bot.db.session import session_scope
@@ -33,10 +34,12 @@ class Sweeper:
         data_dir: Path,
         today: Callable[[], dt.date],
         every: float = EVERY,
+        regulator: Regulator | None = None,
     ) -> None:
         self.engine, self.policy, self.data_dir, self.today = engine, policy, data_dir, today
         self.every = every
-        self.swept = 0  # complaints escalated since start
+        self.regulator = regulator  # None: no regulator notices
+        self.swept = 0  # complaints escalated or noticed since start
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="complaint sweep", daemon=True)
 
@@ -50,9 +53,12 @@ class Sweeper:
     def sweep_once(self) -> list[store.Swept]:
         spool_in(self.data_dir).drain(self.engine, self.policy)
         with session_scope(self.engine) as session:
-            swept = store.sweep(session, self.today(), dt.datetime.now(dt.UTC))
+            swept = store.sweep(session, self.today(), dt.datetime.now(dt.UTC), self.regulator)
         for item in swept:
-            logger.info("complaint %s escalated: %s", item.ticket_no, "; ".join(item.reasons))
+            if item.reasons:
+                logger.info("complaint %s escalated: %s", item.ticket_no, "; ".join(item.reasons))
+            if item.regulator_notice:
+                logger.info("complaint %s: the client is told of the regulator", item.ticket_no)
         self.swept += len(swept)
         return swept
 

@@ -348,6 +348,11 @@ class Complaint(Base):
     events: Mapped[list[ComplaintEvent]] = relationship(
         back_populates="complaint", order_by="ComplaintEvent.id", cascade="all, delete-orphan"
     )
+    chat_identity: Mapped[ChatIdentity] = relationship()
+    client: Mapped[Client | None] = relationship()
+    loan: Mapped[Loan | None] = relationship()
+    branch: Mapped[Branch | None] = relationship()
+    assigned_to: Mapped[StaffUser | None] = relationship()
 
 
 class ComplaintEvent(Base):

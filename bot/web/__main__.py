@@ -47,6 +47,7 @@ def main() -> int:
         ),
         settings.data_dir,
         settings.today,
+        regulator=settings.regulator,
     )
     sweeper.start()  # the complaint sweep, every hour, in this process
     try:

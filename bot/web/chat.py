@@ -10,6 +10,11 @@ A lesson's ``wazi_voice`` custom (``bot.channels.custom``) comes back as
 ``<audio>`` player: the voice note travels inside the answer, so there is no synthesis endpoint
 for anyone to call. When no voice note can be made the custom is left out (and a warning
 logged); the lesson text is in the conversation already.
+
+After Rasa's answers come the sender's complaint news (``bot.complaints.news``: what staff
+replied, the answer to a complaint, the regulator notice), each as one more message, marked
+delivered in the same request. When the database fails, Rasa's answers go back alone and the
+news waits for the next message.
 """
 
 from __future__ import annotations
@@ -23,9 +28,16 @@ from typing import Any
 
 import httpx
 from flask import Blueprint, Response, current_app, jsonify, render_template, request
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from bot.channels import custom as custom_messages
+from bot.complaints import news
+from bot.db.models import ChatIdentity
+from bot.db.session import session_scope
+from bot.settings import SettingError
+from bot.web.dashboard.db import engine_of
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +49,7 @@ RASA_HEALTH_TIMEOUT = 5.0
 UNREACHABLE = "The assistant is not reachable right now. Please try again in a minute."
 VOICE_LABEL = "Listen to this lesson part"
 LABEL_WORDS = 60  # characters of the lesson text in the player's label
+CHANNEL = "rest"  # the web chat's channel: Rasa's REST channel, the sender its user id
 
 
 class BadChatRequest(ValueError):
@@ -138,6 +151,34 @@ def with_voice_notes(
     return shown
 
 
+def complaint_news(sender: str) -> list[dict[str, Any]]:
+    """The sender's complaint news as chat messages, marked delivered; none (and a warning)
+    when the database fails, so the news waits for the next message."""
+    try:
+        with session_scope(engine_of(current_app)) as session:
+            person = session.scalar(
+                select(ChatIdentity).where(
+                    ChatIdentity.channel == CHANNEL, ChatIdentity.channel_user_id == sender
+                )
+            )
+            events = news.pending(session, person) if person is not None else []
+            shown = []
+            for event in events:
+                text, buttons = news.message_for(event, news.locale_of(event))
+                message: dict[str, Any] = {"recipient_id": sender, "text": text}
+                if buttons:
+                    message["buttons"] = [button.as_rasa() for button in buttons]
+                shown.append(message)
+            news.mark_delivered(events, dt.datetime.now(dt.UTC))
+    except (SQLAlchemyError, SettingError) as exc:
+        # The kind of failure only: the error's text may hold the sender's id.
+        logger.warning(
+            "Chat: complaint news left for later, the database failed (%s)", type(exc).__name__
+        )
+        return []
+    return shown
+
+
 @bp.get("/")
 def index() -> str:
     """The chat page."""
@@ -159,7 +200,8 @@ def send() -> tuple[Response, int]:
         # The reason only: never the message text or who sent it.
         logger.warning("Chat message not delivered to Rasa: %s", exc)
         return jsonify(error=UNREACHABLE), 502
-    return jsonify(messages=with_voice_notes(messages, custom_messages.voice_note)), 200
+    shown = with_voice_notes(messages, custom_messages.voice_note) + complaint_news(sender)
+    return jsonify(messages=shown), 200
 
 
 @bp.get("/health")

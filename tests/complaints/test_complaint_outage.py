@@ -98,6 +98,17 @@ def postgres() -> Iterator[Postgres]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+CONVERSATION = [
+    {"event": "user", "text": "nataka kulalamika", "timestamp": 1764064800.0},
+    {"event": "action", "name": "complaint_form", "timestamp": 1764064800.5},
+    {
+        "event": "bot",
+        "text": "Samahani. Malalamiko yako ni kuhusu nini?",
+        "timestamp": 1764064801.0,
+    },
+]
+
+
 def _tracker(message_id: str, text: str = "") -> Tracker:
     return Tracker(
         sender_id="outage-chat",
@@ -108,7 +119,7 @@ def _tracker(message_id: str, text: str = "") -> Tracker:
             "complaint_anonymous": "no",
         },
         latest_message={"text": text, "message_id": message_id, "intent": {"name": "x"}},
-        events=[],
+        events=CONVERSATION,
         paused=False,
         followup_action=None,
         active_loop={},
@@ -157,6 +168,15 @@ def test_a_complaint_made_while_postgres_is_stopped_is_stored_once_after_it_rest
                 assert complaint.description == "Walinitoza ada mara mbili sokoni Jumatatu."
                 events = session.scalar(select(func.count()).select_from(models.ComplaintEvent))
                 assert events == 1  # received, once
+                # The conversation before it was kept on disk with it, for staff to read.
+                assert complaint.events[0].details["transcript"] == [
+                    {"from": "client", "text": "nataka kulalamika", "at": 1764064800.0},
+                    {
+                        "from": "wazi",
+                        "text": "Samahani. Malalamiko yako ni kuhusu nini?",
+                        "at": 1764064801.0,
+                    },
+                ]
         finally:
             engine.dispose()
     finally:

@@ -143,14 +143,35 @@ def make_test_app(rasa_url: str, **config: Any) -> Flask:
 
 
 @pytest.fixture
-def make_app() -> Callable[..., Flask]:
+def make_app(chat_db_url: str) -> Iterator[Callable[..., Flask]]:
     """Build the app for a given Rasa URL, with extra config keys as keyword arguments."""
-    return make_test_app
+    made: list[Flask] = []
+
+    def build(rasa_url: str, **config: Any) -> Flask:
+        made.append(make_test_app(rasa_url, **{"DATABASE_URL": chat_db_url, **config}))
+        return made[-1]
+
+    yield build
+    for app in made:
+        dispose(app)
 
 
 @pytest.fixture
-def app(fake_rasa: FakeRasa) -> Flask:
-    return make_test_app(fake_rasa.url)
+def chat_db_url(tmp_path: Path) -> str:
+    """A migrated SQLite database of the test's own, where the web chat looks for complaint
+    news (so no test touches the settings' database)."""
+    url = f"sqlite:///{tmp_path}/chat.sqlite3"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+def app(fake_rasa: FakeRasa, chat_db_url: str) -> Iterator[Flask]:
+    app = make_test_app(fake_rasa.url, DATABASE_URL=chat_db_url)
+    try:
+        yield app
+    finally:
+        dispose(app)
 
 
 @pytest.fixture
@@ -159,10 +180,16 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def live_chat() -> Iterator[Callable[[str], str]]:
+def live_chat(chat_db_url: str) -> Iterator[Callable[[str], str]]:
     """Serve the real app, pointed at a given Rasa URL, over HTTP; returns its base URL."""
     with ExitStack() as servers:
-        yield lambda rasa_url: servers.enter_context(serve(make_test_app(rasa_url)))
+
+        def start(rasa_url: str) -> str:
+            app = make_test_app(rasa_url, DATABASE_URL=chat_db_url)
+            servers.callback(dispose, app)
+            return servers.enter_context(serve(app))
+
+        yield start
 
 
 @pytest.fixture(scope="session")

@@ -262,3 +262,107 @@ def test_without_espeak_the_voice_note_is_left_out_and_the_text_stays(
     assert response.status_code == 200
     assert response.get_json() == {"messages": [{"recipient_id": SENDER, "text": LESSON}]}
     assert "No voice note: espeak-ng or opusenc is not installed" in caplog.text
+
+
+# --- Complaint news after Rasa's answers ------------------------------------------------------
+
+
+def _complaint_with_news(database_url: str, sender: str) -> str:
+    """A web chat's complaint, answered by staff; its ticket number."""
+    import datetime as dt
+
+    from bot.complaints import store
+    from bot.complaints.rules import Category, Policy, Status
+    from bot.db.models import ChatIdentity
+    from bot.db.session import make_engine, session_scope
+
+    now = dt.datetime(2026, 11, 26, 9, tzinfo=dt.UTC)
+    staff = store.Actor("staff", "wanjiru")
+    engine = make_engine(database_url)
+    try:
+        with session_scope(engine) as session:
+            person = ChatIdentity(channel="rest", channel_user_id=sender)
+            session.add(person)
+            session.flush()
+            complaint = store.receive(
+                session,
+                person,
+                Category.WRONG_CHARGE,
+                "Nilitozwa ada mara mbili.",
+                anonymous=False,
+                loan=None,
+                locale="sw",
+                today=dt.date(2026, 11, 25),
+                now=now,
+                policy=Policy(),
+            )
+            store.reply(complaint, staff, "Tunaangalia risiti.", now)
+            store.change_status(complaint, Status.RESOLVED, staff, now, "Tumerudisha KES 200.")
+            return complaint.ticket_no or ""
+    finally:
+        engine.dispose()
+
+
+def test_the_clients_next_message_shows_the_complaint_news_once(
+    make_app, fake_rasa, migrated_url: str
+) -> None:
+    from bot.complaints import chat, news
+    from bot.i18n import gettext
+    from bot.web.dashboard.db import dispose
+
+    ticket = _complaint_with_news(migrated_url, SENDER)
+    app = make_app(fake_rasa.url, DATABASE_URL=migrated_url)
+    try:
+        client = app.test_client()
+        first = client.post("/api/chat", json={"sender": SENDER, "message": "/affirm"})
+        again = client.post("/api/chat", json={"sender": SENDER, "message": "/affirm"})
+    finally:
+        dispose(app)
+
+    assert first.status_code == 200
+    rasa, reply, answer = first.get_json()["messages"]
+    assert rasa["text"] == "Great, you said yes.\nAnything else?"  # Rasa's answers come first
+    assert reply == {
+        "recipient_id": SENDER,
+        "text": gettext("sw", news.REPLY_NEWS) % {"ticket": ticket, "text": "Tunaangalia risiti."},
+    }
+    assert answer["text"].splitlines()[1] == (
+        gettext("sw", chat.ANSWER) % {"resolution": "Tumerudisha KES 200."}
+    )
+    assert answer["buttons"] == [
+        {"title": gettext("sw", chat.SATISFIED), "payload": chat.feedback_payload(ticket, True)},
+        {
+            "title": gettext("sw", chat.NOT_SATISFIED),
+            "payload": chat.feedback_payload(ticket, False),
+        },
+    ]
+    assert again.get_json()["messages"] == [rasa]  # delivered: not said twice
+
+
+def test_when_the_database_fails_rasas_answers_come_alone_and_the_news_waits(
+    make_app, fake_rasa, migrated_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.web.dashboard.db import dispose
+
+    _complaint_with_news(migrated_url, SENDER)
+    down = make_app(fake_rasa.url, DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/wazi")
+    try:
+        with caplog.at_level(logging.WARNING, logger="bot.web"):
+            response = down.test_client().post(
+                "/api/chat", json={"sender": SENDER, "message": "/deny"}
+            )
+    finally:
+        dispose(down)
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "messages": [{"recipient_id": SENDER, "text": "Alright, maybe later."}]
+    }
+    assert "complaint news left for later, the database failed (OperationalError)" in caplog.text
+    assert SENDER not in caplog.text
+
+    up = make_app(fake_rasa.url, DATABASE_URL=migrated_url)
+    try:
+        later = up.test_client().post("/api/chat", json={"sender": SENDER, "message": "/deny"})
+    finally:
+        dispose(up)
+    assert len(later.get_json()["messages"]) == 3  # the news waited for this message

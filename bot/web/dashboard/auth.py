@@ -28,6 +28,9 @@ MAX_FAILURES = 5
 FAILURE_WINDOW = dt.timedelta(minutes=15)
 LOCK_TIME = dt.timedelta(minutes=15)
 LESSON_ROLES = frozenset({StaffRole.TRAINER, StaffRole.ADMIN})
+COMPLAINT_ROLES = frozenset({StaffRole.STAFF, StaffRole.ADMIN})
+ADMIN_ROLES = frozenset({StaffRole.ADMIN})
+ROLE_PLURALS = {StaffRole.STAFF: "staff", StaffRole.TRAINER: "trainers", StaffRole.ADMIN: "admins"}
 WRONG_LOGIN = "Wrong username or password."
 MAX_USERNAME = 64
 
@@ -118,35 +121,52 @@ def current_user() -> StaffUser | None:
     return g.staff_user
 
 
-def lessons_access(view: F) -> F:
-    """Only a logged-in trainer or admin gets through; others are sent to log in or refused."""
+def requires(roles: frozenset[StaffRole], what: str) -> Callable[[F], F]:
+    """Only a logged-in user with one of ``roles`` gets through; others are sent to log in or
+    refused with a page that says who may see ``what``."""
+    allowed = " and ".join(plural for role, plural in ROLE_PLURALS.items() if role in roles)
 
-    @functools.wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        user = current_user()
-        if user is None:
-            return redirect(url_for("dashboard.login", next=request.full_path.rstrip("?")))
-        if user.role not in LESSON_ROLES:
-            return error_page(
-                403,
-                "Not allowed",
-                f"You are logged in as {user.display_name} with the {user.role.value} role. "
-                "Only trainers and admins can see and edit lessons; ask an admin if you need to.",
-            )
-        return view(*args, **kwargs)
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            user = current_user()
+            if user is None:
+                return redirect(url_for("dashboard.login", next=request.full_path.rstrip("?")))
+            if user.role not in roles:
+                return error_page(
+                    403,
+                    "Not allowed",
+                    f"You are logged in as {user.display_name} with the {user.role.value} role. "
+                    f"Only {allowed} can see {what}; ask an admin if you need to.",
+                )
+            return view(*args, **kwargs)
 
-    return wrapped  # type: ignore[return-value]
+        return wrapped  # type: ignore[return-value]
+
+    return decorate
+
+
+lessons_access = requires(LESSON_ROLES, "and edit lessons")
+complaints_access = requires(COMPLAINT_ROLES, "and answer complaints")
+admin_access = requires(ADMIN_ROLES, "the audit log")
+
+
+def start_page(user: StaffUser | None) -> str:
+    """Where a user lands: complaints for staff and admins, lessons for trainers."""
+    if user is not None and user.role in LESSON_ROLES and user.role not in COMPLAINT_ROLES:
+        return url_for("dashboard.lesson_list")
+    return url_for("dashboard.complaint_list")
 
 
 def _safe_next(target: str | None) -> str:
     if target and target.startswith("/dashboard/") and not target.startswith("//"):
         return target
-    return url_for("dashboard.lesson_list")
+    return start_page(current_user())
 
 
 @bp.get("/")
 def home() -> Response:
-    return redirect(url_for("dashboard.lesson_list"))
+    return redirect(start_page(current_user()))
 
 
 @bp.get("/login")
