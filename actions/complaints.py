@@ -196,10 +196,7 @@ def spool() -> Spool:
 
 
 def complaint_policy() -> rules.Policy:
-    config = settings()
-    return rules.policy_from(
-        config.complaint_ack_days, config.complaint_resolve_days, config.holidays
-    )
+    return settings().complaint_policy()
 
 
 def drain_kept(policy: rules.Policy) -> None:

@@ -22,7 +22,6 @@ from sqlalchemy import Engine, make_url, select
 
 from bot import demo, settings, staff
 from bot.complaints import store as complaint_store
-from bot.complaints.rules import policy_from
 from bot.complaints.spool import spool_in
 from bot.db.migrate import current_revision, upgrade
 from bot.db.models import StaffRole, StaffUser
@@ -279,7 +278,7 @@ def complaints_sweep(obj: Context) -> None:
     right to go to the regulator (WAZI_COUNTRY's)."""
     today = obj.settings.today()
     config = obj.settings
-    policy = policy_from(config.complaint_ack_days, config.complaint_resolve_days, config.holidays)
+    policy = config.complaint_policy()
     for ticket in spool_in(config.data_dir).drain(obj.engine, policy):
         click.echo(f"{ticket}: written (kept while the database was unreachable)")
     with session_scope(obj.engine) as session:

@@ -16,10 +16,14 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from babel.numbers import list_currencies
 
 from bot.complaints.regulators import Regulator, RegulatorFileError, regulator_for
+
+if TYPE_CHECKING:
+    from bot.complaints.rules import Policy
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +118,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Working days (Monday to Friday, less `WAZI_HOLIDAYS`) to acknowledge a complaint.",
     ),
     Setting("WAZI_COMPLAINT_RESOLVE_DAYS", "21", "Calendar days to resolve a complaint."),
+    Setting(
+        "WAZI_COMPLAINT_ESCALATE",
+        "harassment,fraud,privacy",
+        "Complaint categories escalated to head office the moment they arrive, separated by "
+        "commas (`wrong_charge`, `payment_not_recorded`, `staff_behaviour`, `harassment`, "
+        "`fraud`, `privacy`, `insurance`, `other`), or `none`.",
+    ),
     Setting(
         "WAZI_COUNTRY",
         "KE",
@@ -279,6 +290,7 @@ class Settings:
     complaint_ack_days: int = 5
     complaint_resolve_days: int = 21
     holidays: frozenset[dt.date] = frozenset()
+    complaint_escalate: frozenset[str] = frozenset({"harassment", "fraud", "privacy"})
     country: str = "KE"
     regulator: Regulator | None = None  # WAZI_COUNTRY's, from locales/regulators.yml
     channel_secret: bytes | None = None
@@ -311,6 +323,17 @@ class Settings:
         """The date Wazi treats as today: ``WAZI_TODAY`` if set, else the real date."""
         return self.today_override or dt.date.today()
 
+    def complaint_policy(self) -> Policy:
+        """The institution's complaint deadlines and escalation (``WAZI_COMPLAINT_*``)."""
+        from bot.complaints.rules import policy_from  # rules need the catalogs, which need us
+
+        return policy_from(
+            self.complaint_ack_days,
+            self.complaint_resolve_days,
+            self.holidays,
+            self.complaint_escalate,
+        )
+
 
 def _dates(name: str) -> frozenset[dt.date]:
     days = set()
@@ -323,6 +346,25 @@ def _dates(name: str) -> frozenset[dt.date]:
                     name, f"expected ISO dates (YYYY-MM-DD), got {raw.strip()!r}"
                 ) from None
     return frozenset(days)
+
+
+def _categories(name: str) -> frozenset[str]:
+    from bot.complaints.rules import Category  # rules need the catalogs, which need us
+
+    raw = (_env(name) or _default(name)).strip().lower()
+    if raw == "none":
+        return frozenset()
+    chosen = {part.strip() for part in raw.split(",") if part.strip()}
+    known = {category.value for category in Category}
+    unknown = sorted(chosen - known)
+    if unknown or not chosen:
+        raise SettingError(
+            name,
+            f"unknown complaint categor{'ies' if len(unknown) > 1 else 'y'} "
+            f"{', '.join(repr(u) for u in unknown) or repr(raw)}; use {', '.join(sorted(known))} "
+            "or none",
+        )
+    return frozenset(chosen)
 
 
 def _currency(name: str) -> str:
@@ -399,6 +441,7 @@ def load(regulators_file: Path = REGULATORS_FILE) -> Settings:
         complaint_ack_days=_int("WAZI_COMPLAINT_ACK_DAYS", minimum=1, maximum=60),
         complaint_resolve_days=_int("WAZI_COMPLAINT_RESOLVE_DAYS", minimum=1, maximum=365),
         holidays=_dates("WAZI_HOLIDAYS"),
+        complaint_escalate=_categories("WAZI_COMPLAINT_ESCALATE"),
         country=regulator.country,
         regulator=regulator,
         channel_secret=channel_secret.encode() if channel_secret else None,

@@ -49,6 +49,8 @@ def test_data_dir_moves_the_default_database(clean_env: pytest.MonkeyPatch, tmp_
         ("WAZI_VERIFY_MAX_FAILURES", "0"),
         ("WAZI_PHONE_REGIONS", "KEN"),
         ("WAZI_LOG_LEVEL", "LOUD"),
+        ("WAZI_COMPLAINT_ESCALATE", "fraud,theft"),
+        ("WAZI_COMPLAINT_ESCALATE", ","),
     ],
 )
 def test_a_bad_setting_is_named_in_one_line(
@@ -68,3 +70,18 @@ def test_readme_settings_table_is_the_generated_one() -> None:
     assert settings.markdown_table() in readme
     for setting in settings.SETTINGS:
         assert f"`{setting.name}`" in readme
+
+
+def test_complaint_escalation_is_the_institutions_choice(clean_env: pytest.MonkeyPatch) -> None:
+    from bot.complaints.rules import Category
+
+    default = settings.load().complaint_policy()
+    assert default.escalate_at_once == {Category.HARASSMENT, Category.FRAUD, Category.PRIVACY}
+    clean_env.setenv("WAZI_COMPLAINT_ESCALATE", " Fraud , insurance ")
+    chosen = settings.load().complaint_policy()
+    assert chosen.escalate_at_once == {Category.FRAUD, Category.INSURANCE}
+    clean_env.setenv("WAZI_COMPLAINT_ESCALATE", "none")
+    assert settings.load().complaint_policy().escalate_at_once == frozenset()
+    clean_env.setenv("WAZI_COMPLAINT_ESCALATE", "theft")
+    with pytest.raises(SettingError, match="unknown complaint category 'theft'; use "):
+        settings.load()

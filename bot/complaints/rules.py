@@ -87,6 +87,7 @@ class Policy:
     resolve_days: int = 21
     weekend: frozenset[int] = frozenset({5, 6})  # date.weekday(): Saturday and Sunday
     holidays: frozenset[dt.date] = frozenset()
+    escalate_at_once: frozenset[Category] = ESCALATED_AT_ONCE
 
     def is_working_day(self, day: dt.date) -> bool:
         return day.weekday() not in self.weekend and day not in self.holidays
@@ -137,8 +138,10 @@ ACK_LATE = "not acknowledged by its deadline"
 RESOLVE_LATE = "not resolved by its deadline"
 
 
-def escalation_on_arrival(category: Category) -> str | None:
-    return AT_ONCE if category in ESCALATED_AT_ONCE else None
+def escalation_on_arrival(category: Category, policy: Policy | None = None) -> str | None:
+    """Why a new complaint is escalated at once (its category is one the MFI escalates)."""
+    at_once = ESCALATED_AT_ONCE if policy is None else policy.escalate_at_once
+    return AT_ONCE if category in at_once else None
 
 
 def overdue(facts: Facts, today: dt.date) -> list[str]:
@@ -172,6 +175,16 @@ def parse_ticket(text: str) -> str | None:
     return ticket_number(int(match.group(1)), int(match.group(2))) if match else None
 
 
-def policy_from(ack_days: int, resolve_days: int, holidays: frozenset[dt.date]) -> Policy:
+def policy_from(
+    ack_days: int,
+    resolve_days: int,
+    holidays: frozenset[dt.date],
+    escalate_at_once: frozenset[str] = frozenset(ESCALATED_AT_ONCE),
+) -> Policy:
     """The MFI's policy from its settings (``WAZI_COMPLAINT_*``, ``WAZI_HOLIDAYS``)."""
-    return Policy(acknowledge_working_days=ack_days, resolve_days=resolve_days, holidays=holidays)
+    return Policy(
+        acknowledge_working_days=ack_days,
+        resolve_days=resolve_days,
+        holidays=holidays,
+        escalate_at_once=frozenset(Category(value) for value in escalate_at_once),
+    )

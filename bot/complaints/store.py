@@ -114,7 +114,7 @@ def receive(
         complaint.description,
         **details,
     )
-    reason = rules.escalation_on_arrival(category)
+    reason = rules.escalation_on_arrival(category, policy)
     if reason is not None:
         escalate(complaint, reason, SYSTEM, now)
     session.flush()

@@ -7,7 +7,6 @@ import sys
 
 from waitress import create_server
 
-from bot.complaints.rules import policy_from
 from bot.complaints.sweeper import Sweeper
 from bot.db.session import make_engine
 from bot.settings import SettingError, load
@@ -42,9 +41,7 @@ def main() -> int:
     print(f"Wazi chat: http://{host}:{settings.web_port}/", flush=True)  # noqa: T201
     sweeper = Sweeper(
         make_engine(settings.database_url),
-        policy_from(
-            settings.complaint_ack_days, settings.complaint_resolve_days, settings.holidays
-        ),
+        settings.complaint_policy(),
         settings.data_dir,
         settings.today,
         regulator=settings.regulator,

@@ -54,6 +54,13 @@ def test_serious_categories_are_escalated_on_arrival(category: Category) -> None
     serious = {Category.HARASSMENT, Category.FRAUD, Category.PRIVACY}
     expected = rules.AT_ONCE if category in serious else None
     assert rules.escalation_on_arrival(category) == expected
+    assert rules.escalation_on_arrival(category, rules.Policy()) == expected
+
+
+def test_an_institution_chooses_what_is_escalated_on_arrival() -> None:
+    policy = rules.policy_from(5, 21, frozenset(), frozenset({"insurance"}))
+    assert rules.escalation_on_arrival(Category.INSURANCE, policy) == rules.AT_ONCE
+    assert rules.escalation_on_arrival(Category.FRAUD, policy) is None
 
 
 def facts(**changes: object) -> Facts:

@@ -127,3 +127,11 @@ def test_a_chat_sees_its_own_complaints_and_its_clients(session: Session) -> Non
     receive(session, stranger)
     assert store.of_person(session, whatsapp) == [mine]
     assert [c.client_id for c in store.of_person(session, telegram)] == [client.id]
+
+
+def test_the_institutions_policy_decides_what_is_escalated_on_arrival(session: Session) -> None:
+    policy = rules.policy_from(5, 21, frozenset(), frozenset({"insurance"}))
+    claim = receive(session, person(session, "chat-a"), Category.INSURANCE, policy=policy)
+    fraud = receive(session, person(session, "chat-b"), Category.FRAUD, policy=policy)
+    assert claim.escalation_reason == rules.AT_ONCE
+    assert fraud.escalated_at is None and [e.kind for e in fraud.events] == ["received"]
