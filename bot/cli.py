@@ -26,6 +26,7 @@ from bot.complaints.spool import spool_in
 from bot.db.migrate import current_revision, upgrade
 from bot.db.models import StaffRole, StaffUser
 from bot.db.session import check_connection, make_engine, session_scope
+from bot.demo_complaints import seed_complaints
 from bot.lessons import store as lesson_store
 from bot.lessons.files import read_tree, write_tree
 from bot.loans.flows_json import rates_as_json, rates_from_flows_json
@@ -103,8 +104,8 @@ def demo_group() -> None:
 @demo_group.command("seed")
 @connected
 def demo_seed(obj: Context) -> None:
-    """Migrate, then load the demo clients, loans and repayments and the shipped lessons
-    (idempotent)."""
+    """Migrate, then load the demo clients, loans and repayments, the shipped lessons and the
+    demo complaints (idempotent)."""
     lessons, problems = read_tree(LESSONS_DIR)
     if problems:
         raise click.ClickException(
@@ -115,6 +116,7 @@ def demo_seed(obj: Context) -> None:
     with session_scope(obj.engine) as session:
         result = demo.seed(session, today, admin_password=obj.settings.admin_password)
         imported = lesson_store.import_lessons(session, lessons)
+        complaints = seed_complaints(session, today, obj.settings.complaint_policy())
         made = {}
         for role in (StaffRole.STAFF, StaffRole.TRAINER):
             if not session.scalars(
@@ -125,7 +127,8 @@ def demo_seed(obj: Context) -> None:
     click.echo(
         f"demo data: {result.clients} clients, {result.loans} loans, "
         f"{result.repayments} repayments (today {today.isoformat()}); "
-        f"lessons: {imported.added} added, {imported.changed} changed"
+        f"lessons: {imported.added} added, {imported.changed} changed; "
+        f"complaints: {complaints} added"
     )
     for username, password in made.items():
         click.echo(f"dashboard user {username}, password {password} (shown this once)")

@@ -49,7 +49,7 @@ def test_demo_seed_migrates_seeds_and_summarises(sqlite_env: dict[str, str]) -> 
     first = run_wazi("demo", "seed", **sqlite_env)
     assert first.returncode == 0, first.stderr
     seeded, *passwords = first.stdout.splitlines()
-    assert seeded == f"{summary}{lesson_files} added, 0 changed"
+    assert seeded == f"{summary}{lesson_files} added, 0 changed; complaints: 4 added"
     assert [re.sub(r"password \S+ ", "password * ", line) for line in passwords] == [
         "dashboard user staff, password * (shown this once)",
         "dashboard user trainer, password * (shown this once)",
@@ -57,7 +57,7 @@ def test_demo_seed_migrates_seeds_and_summarises(sqlite_env: dict[str, str]) -> 
 
     again = run_wazi("demo", "seed", **sqlite_env)
     assert again.returncode == 0, again.stderr
-    assert again.stdout.splitlines() == [f"{summary}0 added, 0 changed"]
+    assert again.stdout.splitlines() == [f"{summary}0 added, 0 changed; complaints: 0 added"]
 
     check = run_wazi("db", "check", **sqlite_env)
     assert check.returncode == 0, check.stderr

@@ -64,6 +64,11 @@ def dashboard(live_dashboard: tuple[str, Any]) -> tuple[str, Any, dict[str, str]
     return base, app, tickets
 
 
+def fits_the_phone(page: Page) -> None:
+    """Nothing wider than the 390 px phone screen: no sideways scrolling."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
 def log_in(page: Page, base: str, username: str, password: str = STAFF_PASSWORD) -> None:
     page.goto(f"{base}/dashboard/login")
     page.get_by_label("Username").fill(username)
@@ -87,6 +92,7 @@ def test_staff_filter_open_reply_and_resolve_a_complaint(page: Page, dashboard) 
     rows = page.locator(".complaint-row")
     expect(rows).to_have_count(2)
     expect(rows.first).to_have_attribute("data-ticket", tickets["fraud"])  # escalated first
+    fits_the_phone(page)
 
     page.get_by_text("Filter and search").click()
     page.get_by_label("Category").select_option("wrong_charge")
@@ -104,6 +110,7 @@ def test_staff_filter_open_reply_and_resolve_a_complaint(page: Page, dashboard) 
     page.get_by_role("link", name=ticket).click()
     expect(page.get_by_role("heading", name=ticket)).to_be_visible()
     expect(page.get_by_text(CHARGE)).to_be_visible()
+    fits_the_phone(page)
 
     page.get_by_label("Reply to the client").fill("We are checking the payments with the branch.")
     page.get_by_role("button", name="Send reply").click()
@@ -154,6 +161,7 @@ def test_export_csv_and_the_trends_chart(page: Page, dashboard) -> None:
     assert png.status == 200, png.text()
     chart.evaluate("img => img.decode()")  # fails unless the PNG loaded and decoded
     assert chart.evaluate("img => img.naturalWidth") == 800
+    fits_the_phone(page)  # the chart scales down to the screen
 
 
 def test_staff_cannot_reach_admin_pages_and_admins_can(page: Page, dashboard) -> None:
