@@ -1,0 +1,2 @@
+"""Apache Fineract (Mifos X): the REST client (``client``) and its JSON mapped to Wazi values
+(``mapping``)."""
