@@ -192,9 +192,11 @@ def live_chat(chat_db_url: str) -> Iterator[Callable[[str], str]]:
         yield start
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's headless Chromium, driven by Playwright."""
+    """Debian's headless Chromium, driven by Playwright; one per test module, because
+    Playwright's sync API keeps an asyncio loop running in the main thread while it is open
+    (a later test's ``asyncio.run`` would fail)."""
     if not CHROMIUM.exists():
         pytest.fail(
             f"Chromium is not installed at {CHROMIUM}; the browser tests need it. "
