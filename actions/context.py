@@ -18,6 +18,8 @@ from bot.channel_identity import ChannelClaim
 from bot.db.models import ChatIdentity
 from bot.db.session import engine_for, session_scope
 from bot.identity import Policy, identity_for
+from bot.loan_source import LoanSource
+from bot.loan_source import loan_source as make_loan_source
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +34,13 @@ CLAIM_MAX_AGE = dt.timedelta(minutes=5)
 @cache
 def settings() -> wazi_settings.Settings:
     return wazi_settings.load()
+
+
+@cache
+def loan_source() -> LoanSource:
+    """Where clients and loans come from (``WAZI_LOAN_SOURCE``), one per process: it holds
+    the short cache of Fineract's answers."""
+    return make_loan_source(settings())
 
 
 def verification_policy() -> Policy:

@@ -9,7 +9,15 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import channel_claim, db, identity, now, settings, verification_policy
+from actions.context import (
+    channel_claim,
+    db,
+    identity,
+    loan_source,
+    now,
+    settings,
+    verification_policy,
+)
 from bot.channels.custom import REQUEST_CONTACT
 from bot.i18n import N_, gettext, language_of, translations_for
 from bot.identity import (
@@ -21,6 +29,7 @@ from bot.identity import (
     unlink,
     verify,
 )
+from bot.loan_source import UNAVAILABLE, LoanSourceUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -144,10 +153,21 @@ class ValidateVerificationForm(FormValidationAction):
         else:
             typed = tracker.get_slot("phone_number") or ""
             phones = phone_candidates(typed, settings().phone_regions)
-        with db() as session:
-            result = verify(
-                session, identity(session, tracker), phones, born, now(), verification_policy()
-            )
+        try:
+            with db() as session:
+                result = verify(
+                    session,
+                    identity(session, tracker),
+                    phones,
+                    born,
+                    now(),
+                    verification_policy(),
+                    loan_source(),
+                )
+        except LoanSourceUnavailable as exc:  # not a failed attempt: nothing was checked
+            logger.warning("identity check not possible, loan source unavailable: %s", exc)
+            dispatcher.utter_message(text=_say(tracker, UNAVAILABLE))
+            return {"date_of_birth": None}  # trying again is giving the date again
         if result.outcome is Outcome.VERIFIED:
             return {"date_of_birth": value, "verified": True, "language": result.language}
         if result.outcome is Outcome.LOCKED:

@@ -1,4 +1,4 @@
-"""The ``wazi`` command line: database migrations, demo data, settings.
+"""The ``wazi`` command line: database migrations, demo data, settings, the Fineract check.
 
 Every command first reads the settings and checks that the database answers, so a bad
 setting ends the command with one line ``wazi: error: <message>`` and exit status 2.
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 
 import click
+from babel import Locale
 from sqlalchemy import Engine, make_url, select
 
 from bot import demo, settings, staff
@@ -27,8 +28,21 @@ from bot.db.migrate import current_revision, upgrade
 from bot.db.models import StaffRole, StaffUser
 from bot.db.session import check_connection, make_engine, session_scope
 from bot.demo_complaints import seed_complaints
+from bot.fineract.client import FineractClient, FineractError, FineractNotFound, FineractRefused
+from bot.fineract.mapping import (
+    FineractDataError,
+    FineractLoanStatus,
+    loan_record,
+)
+from bot.i18n import money
 from bot.lessons import store as lesson_store
 from bot.lessons.files import read_tree, write_tree
+from bot.loan_source import (
+    FineractLoans,
+    LoanSourceUnavailable,
+    fineract_client,
+    fineract_policy,
+)
 from bot.loans.flows_json import rates_as_json, rates_from_flows_json
 from bot.loans.quote import quote, quote_as_json, render_table
 from bot.loans.rates import NoRateError
@@ -40,6 +54,10 @@ from bot.settings import PROJECT_ROOT, SettingError, Settings
 logger = logging.getLogger(__name__)
 
 EXIT_BAD_SETTING = 2
+EXIT_UNAVAILABLE = 1
+LOANS_PAGE = 200
+LOANS_SCANNED = 5000  # wazi fineract check counts at most this many loans
+SAMPLES = 5  # and tries at most this many active loans for its sample
 LESSONS_DIR = PROJECT_ROOT / "locales" / "lessons"
 
 P = ParamSpec("P")
@@ -146,7 +164,7 @@ def show_settings(markdown: bool) -> None:
         value = getattr(current, f.name)
         if f.name == "database_url":
             value = _safe_url(value)
-        elif f.name in {"secret_key", "admin_password"}:
+        elif f.name in {"secret_key", "admin_password", "fineract_password"}:
             value = "(set)" if value else "(unset)"
         click.echo(f"{f.name} = {value}")
 
@@ -328,6 +346,105 @@ def staff_add(
     except staff.StaffError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"staff user {username} added ({role})")
+
+
+@cli.group("fineract")
+def fineract_group() -> None:
+    """Apache Fineract (Mifos X), when clients and loans come from it."""
+
+
+def mask(account_no: str) -> str:
+    """An account number with all but its last two characters hidden."""
+    return "*" * max(0, len(account_no) - 2) + account_no[-2:]
+
+
+def initials(name: str) -> str:
+    return " ".join(f"{part[0]}." for part in name.split() if part)
+
+
+@fineract_group.command("check")
+def fineract_check() -> None:
+    """Connect with the WAZI_FINERACT_* settings and say what Wazi can see: clients, active
+    loans, and one active loan read as Wazi reads it (account and name masked). Exit status 1
+    when Fineract cannot be reached or no active loan can be read, 2 when it refuses the
+    settings (credentials, tenant)."""
+    config = settings.load()
+    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+    for name, value in (
+        ("WAZI_FINERACT_URL", config.fineract_url),
+        ("WAZI_FINERACT_USERNAME", config.fineract_username),
+        ("WAZI_FINERACT_PASSWORD", config.fineract_password),
+    ):
+        if not value:
+            raise SettingError(name, "must be set to check Fineract")
+    try:
+        client = fineract_client(config)
+    except LoanSourceUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
+    source = FineractLoans(client, fineract_policy(config), default_region=config.country)
+    try:
+        with client:
+            clients = client.client_count()
+            total, active = _active_loans(client)
+            click.echo(
+                f"Fineract reachable: {config.fineract_url} "
+                f"(tenant {config.fineract_tenant}, user {config.fineract_username})"
+            )
+            click.echo(f"clients visible: {clients}")
+            more = " or more" if total > LOANS_SCANNED else ""
+            click.echo(f"active loans visible: {len(active)}{more} (of {total} loans)")
+            sample = _sample(source, active, config.today())
+    except FineractRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    except FineractError as exc:  # unreachable, failing, or not its API
+        click.echo(f"wazi: error: {exc}", err=True)
+        sys.exit(EXIT_UNAVAILABLE)
+    if sample is None and active:
+        click.echo("wazi: error: no active loan could be read (see the lines above)", err=True)
+        sys.exit(EXIT_UNAVAILABLE)
+    click.echo(f"sample loan: {sample or 'none (no active loan)'}")
+
+
+def _active_loans(client: FineractClient) -> tuple[int, list[int]]:
+    """(how many loans the user sees, the ids of the active ones among the first
+    ``LOANS_SCANNED``)."""
+    total, scanned, active = 0, 0, []
+    while scanned < LOANS_SCANNED:
+        total, page = client.loans_page(scanned, LOANS_PAGE)
+        if not page:
+            break
+        scanned += len(page)
+        for item in page:
+            status = item.get("status")
+            if isinstance(status, dict) and status.get("id") == FineractLoanStatus.ACTIVE:
+                active.append(item["id"])
+        if scanned >= total:
+            break
+    return total, active
+
+
+def _sample(source: FineractLoans, loan_ids: list[int], today: dt.date) -> str | None:
+    """The first of ``loan_ids`` (at most ``SAMPLES``) Wazi can read, summed up with the
+    account number and client name masked; one line for each loan it cannot read."""
+    english = Locale("en")
+    for loan_id in loan_ids[:SAMPLES]:
+        try:
+            loan = source.fineract.loan(loan_id)
+            product = source.fineract.loan_product(int(loan.get("loanProductId") or 0))
+            record = loan_record(loan, product, source.policy)
+            view = source.view(record, today)
+        except (FineractNotFound, FineractDataError, InvalidTerms) as exc:
+            click.echo(f"loan id {loan_id}: Wazi cannot read it: {exc}")
+            continue
+        next_due = view.standing.next_due
+        return (
+            f"{mask(record.account_no)}, client {initials(str(loan.get('clientName') or ''))}, "
+            f"{record.currency.code}, principal "
+            f"{money(record.terms.principal, record.currency.code, english)}, "
+            f"{record.terms.installments} installments, next due "
+            f"{next_due.due_date.isoformat() if next_due else 'none'}"
+        )
+    return None
 
 
 def _safe_url(url: str) -> str:

@@ -18,8 +18,9 @@ import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.db.models import AuditEntry, ChatIdentity, Client
+from bot.db.models import AuditEntry, ChatIdentity
 from bot.i18n import language_of
+from bot.loan_source import DatabaseLoans, LoanSource
 
 logger = logging.getLogger(__name__)
 
@@ -163,17 +164,20 @@ def verify(
     born: dt.date | None,
     now: dt.datetime,
     policy: Policy,
+    source: LoanSource | None = None,
 ) -> Attempt:
-    """Check a phone number and a birth date; link the identity to the client on a match."""
+    """Check a phone number and a birth date; link the identity to the client on a match.
+
+    ``source`` finds the client (Wazi's database unless told). When it raises
+    ``LoanSourceUnavailable`` the exception goes to the caller and no attempt is counted.
+    """
     if (until := locked_until(identity, now)) is not None:
         _audit(session, identity, "identity.refused", reason="locked")
         return Attempt(Outcome.LOCKED, locked_until=until)
 
     client = None
     if phones and born is not None:
-        client = session.scalar(
-            select(Client).where(Client.phone.in_(phones), Client.date_of_birth == born)
-        )
+        client = (source or DatabaseLoans()).find_client(session, phones, born)
 
     if client is not None:
         identity.client_id = client.id

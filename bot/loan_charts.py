@@ -21,7 +21,7 @@ from bot.charts import schedule_chart
 from bot.db.session import session_scope
 from bot.i18n import N_, gettext, reply_locale
 from bot.identity import identity_for, is_verified
-from bot.loan_answers import client_loans
+from bot.loan_source import DatabaseLoans, LoanSource, LoanSourceUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -73,14 +73,20 @@ def schedule_chart_for(
     loan_account: str,
     language: str,
     today: dt.date,
+    source: LoanSource | None = None,
 ) -> bytes | None:
-    """The PNG chart of ``loan_account`` if the platform user is verified and it is their loan."""
+    """The PNG chart of ``loan_account`` if the platform user is verified and it is their loan
+    (None too when the loan source cannot answer: no chart rather than an old one)."""
     with session_scope(engine) as session:
         person = identity_for(session, channel, user_id)
         if not is_verified(person) or person.client_id is None:
             logger.warning("chart refused: %s user %s is not verified", channel, user_id)
             return None
-        loans = client_loans(session, person.client_id, today)
+        try:
+            loans = (source or DatabaseLoans()).client_loans(session, person.client_id, today)
+        except LoanSourceUnavailable as exc:
+            logger.warning("no chart, loan source unavailable: %s", exc)
+            return None
     loan = next((view for view in loans.loans if view.account_no == loan_account), None)
     if loan is None:
         logger.warning("chart refused: loan %s is not the client's", loan_account)

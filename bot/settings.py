@@ -145,6 +145,46 @@ SETTINGS: tuple[Setting, ...] = (
         "action server checks; at least 32 characters. Without it the actions trust no channel.",
     ),
     Setting(
+        "WAZI_LOAN_SOURCE",
+        "database",
+        "Where clients and loans are read from: `database` (Wazi's own tables) or `fineract` "
+        "(Apache Fineract / Mifos X over its REST API, with the `WAZI_FINERACT_*` settings).",
+    ),
+    Setting(
+        "WAZI_FINERACT_URL",
+        "(unset)",
+        "Fineract's API root, e.g. `https://mifos.example.org/fineract-provider/api/v1`; "
+        "needed when `WAZI_LOAN_SOURCE=fineract`.",
+    ),
+    Setting(
+        "WAZI_FINERACT_TENANT",
+        "default",
+        "The Fineract tenant (sent as `Fineract-Platform-TenantId`).",
+    ),
+    Setting(
+        "WAZI_FINERACT_USERNAME",
+        "(unset)",
+        "The Fineract user Wazi reads with (read-only permissions are enough).",
+    ),
+    Setting("WAZI_FINERACT_PASSWORD", "(unset)", "That Fineract user's password."),
+    Setting(
+        "WAZI_FINERACT_TIMEOUT",
+        "10",
+        "Seconds to wait for each Fineract request (retried twice with backoff).",
+    ),
+    Setting(
+        "WAZI_FINERACT_INSURANCE_CHARGES",
+        "(unset: none)",
+        "Ids of the Fineract charge definitions that are insurance premiums, separated by "
+        "commas (the loan's JSON does not say).",
+    ),
+    Setting(
+        "WAZI_FINERACT_DEDUCTED_CHARGES",
+        "(unset: none)",
+        "Ids of the Fineract disbursement charges withheld from the cash paid out, separated "
+        "by commas; other disbursement charges are paid in cash.",
+    ),
+    Setting(
         "WAZI_TELEGRAM_TOKEN",
         "(unset: no Telegram adapter)",
         "The bot token @BotFather gives; `make run` starts the Telegram adapter when it is set.",
@@ -306,6 +346,14 @@ class Settings:
     whatsapp_api_url: str = "https://graph.facebook.com/v23.0"
     whatsapp_listen: tuple[str, int] = ("127.0.0.1", 8001)
     whatsapp_template: str = "wazi_update"
+    loan_source: str = "database"
+    fineract_url: str | None = None
+    fineract_tenant: str = "default"
+    fineract_username: str | None = None
+    fineract_password: str | None = None
+    fineract_timeout: float = 10.0
+    fineract_insurance_charges: frozenset[int] = frozenset()
+    fineract_deducted_charges: frozenset[int] = frozenset()
 
     @property
     def whatsapp_enabled(self) -> bool:
@@ -365,6 +413,38 @@ def _categories(name: str) -> frozenset[str]:
             "or none",
         )
     return frozenset(chosen)
+
+
+def _ids(name: str) -> frozenset[int]:
+    ids = set()
+    for raw in (_env(name) or "").split(","):
+        if raw.strip():
+            if not raw.strip().isdigit():
+                raise SettingError(name, f"expected ids separated by commas, got {raw.strip()!r}")
+            ids.add(int(raw.strip()))
+    return frozenset(ids)
+
+
+def _seconds(name: str) -> float:
+    raw = _env(name) or _default(name)
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingError(name, f"expected a number of seconds, got {raw!r}") from None
+    if not 0 < value <= 300:
+        raise SettingError(name, f"must be more than 0 and at most 300 seconds, got {raw}")
+    return value
+
+
+def _loan_source() -> str:
+    source = (_env("WAZI_LOAN_SOURCE") or _default("WAZI_LOAN_SOURCE")).lower()
+    if source not in {"database", "fineract"}:
+        raise SettingError("WAZI_LOAN_SOURCE", f"expected database or fineract, got {source!r}")
+    if source == "fineract":
+        for name in ("WAZI_FINERACT_URL", "WAZI_FINERACT_USERNAME", "WAZI_FINERACT_PASSWORD"):
+            if _env(name) is None:
+                raise SettingError(name, "must be set when WAZI_LOAN_SOURCE is fineract")
+    return source
 
 
 def _currency(name: str) -> str:
@@ -457,6 +537,14 @@ def load(regulators_file: Path = REGULATORS_FILE) -> Settings:
         whatsapp_api_url=_url("WAZI_WHATSAPP_API_URL") or _default("WAZI_WHATSAPP_API_URL"),
         whatsapp_listen=_listen("WAZI_WHATSAPP_LISTEN"),
         whatsapp_template=_env("WAZI_WHATSAPP_TEMPLATE") or _default("WAZI_WHATSAPP_TEMPLATE"),
+        loan_source=_loan_source(),
+        fineract_url=_url("WAZI_FINERACT_URL"),
+        fineract_tenant=_env("WAZI_FINERACT_TENANT") or _default("WAZI_FINERACT_TENANT"),
+        fineract_username=_env("WAZI_FINERACT_USERNAME"),
+        fineract_password=_env("WAZI_FINERACT_PASSWORD"),
+        fineract_timeout=_seconds("WAZI_FINERACT_TIMEOUT"),
+        fineract_insurance_charges=_ids("WAZI_FINERACT_INSURANCE_CHARGES"),
+        fineract_deducted_charges=_ids("WAZI_FINERACT_DEDUCTED_CHARGES"),
     )
 
 

@@ -85,3 +85,87 @@ def test_complaint_escalation_is_the_institutions_choice(clean_env: pytest.Monke
     clean_env.setenv("WAZI_COMPLAINT_ESCALATE", "theft")
     with pytest.raises(SettingError, match="unknown complaint category 'theft'; use "):
         settings.load()
+
+
+FINERACT = {
+    "WAZI_LOAN_SOURCE": "fineract",
+    "WAZI_FINERACT_URL": "https://mifos.example.org/fineract-provider/api/v1/",
+    "WAZI_FINERACT_USERNAME": "wazi",
+    "WAZI_FINERACT_PASSWORD": "s3cret",
+}
+
+
+def test_loans_come_from_the_database_unless_fineract_is_chosen(
+    clean_env: pytest.MonkeyPatch,
+) -> None:
+    from bot.loan_source import DatabaseLoans, FineractLoans, loan_source
+
+    default = settings.load()
+    assert default.loan_source == "database"
+    assert (default.fineract_tenant, default.fineract_timeout) == ("default", 10.0)
+    assert isinstance(loan_source(default), DatabaseLoans)
+    for name, value in {
+        **FINERACT,
+        "WAZI_LOAN_SOURCE": " Fineract ",
+        "WAZI_FINERACT_TENANT": "mfi",
+        "WAZI_FINERACT_TIMEOUT": "2.5",
+        "WAZI_FINERACT_DEDUCTED_CHARGES": "301, 302",
+        "WAZI_FINERACT_INSURANCE_CHARGES": "303",
+    }.items():
+        clean_env.setenv(name, value)
+    chosen = settings.load()
+    assert chosen.loan_source == "fineract"
+    assert chosen.fineract_url == "https://mifos.example.org/fineract-provider/api/v1"
+    assert (chosen.fineract_tenant, chosen.fineract_timeout) == ("mfi", 2.5)
+    assert chosen.fineract_deducted_charges == {301, 302}
+    assert chosen.fineract_insurance_charges == {303}
+    source = loan_source(chosen)
+    assert isinstance(source, FineractLoans)
+    assert source.policy.deducted_charge_ids == {301, 302}
+    source.fineract.close()
+
+
+@pytest.mark.parametrize(
+    "missing", ["WAZI_FINERACT_URL", "WAZI_FINERACT_USERNAME", "WAZI_FINERACT_PASSWORD"]
+)
+def test_fineract_without_its_address_or_login_is_named_in_one_line(
+    clean_env: pytest.MonkeyPatch, missing: str
+) -> None:
+    for name, value in FINERACT.items():
+        if name != missing:
+            clean_env.setenv(name, value)
+    with pytest.raises(SettingError) as caught:
+        settings.load()
+    assert caught.value.name == missing
+    assert str(caught.value) == f"{missing}: must be set when WAZI_LOAN_SOURCE is fineract"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("WAZI_LOAN_SOURCE", "mambu"),
+        ("WAZI_FINERACT_URL", "mifos.example.org"),
+        ("WAZI_FINERACT_TIMEOUT", "0"),
+        ("WAZI_FINERACT_TIMEOUT", "ten"),
+        ("WAZI_FINERACT_DEDUCTED_CHARGES", "301,fee"),
+    ],
+)
+def test_a_bad_fineract_setting_is_named_in_one_line(
+    clean_env: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    for key, default in FINERACT.items():
+        clean_env.setenv(key, default)
+    clean_env.setenv(name, value)
+    with pytest.raises(SettingError) as caught:
+        settings.load()
+    assert caught.value.name == name
+    assert "\n" not in str(caught.value)
+
+
+def test_the_fineract_password_is_not_printed(clean_env: pytest.MonkeyPatch) -> None:
+    from tests.cli_run import run_wazi
+
+    result = run_wazi("settings", **FINERACT)
+    assert result.returncode == 0, result.stderr
+    assert "fineract_password = (set)" in result.stdout
+    assert "s3cret" not in result.stdout

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the actions import the names above; they need none of this
     from sqlalchemy import Engine
 
     from bot.channels.relay import Recipient
+    from bot.loan_source import LoanSource
 
 logger = logging.getLogger(__name__)
 
@@ -35,14 +36,17 @@ VOICE = "wazi_voice"
 ChartSource = Callable[["Recipient", str], bytes | None]
 
 
-def chart_source(engine: Engine, today: Callable[[], dt.date]) -> ChartSource:
-    """The charts of ``bot.loan_charts`` from ``engine``'s loans, as of ``today()``."""
+def chart_source(
+    engine: Engine, today: Callable[[], dt.date], source: LoanSource | None = None
+) -> ChartSource:
+    """The charts of ``bot.loan_charts`` from ``source``'s loans (``engine``'s by default),
+    as of ``today()``."""
 
     def chart(to: Recipient, loan_account: str) -> bytes | None:
         from bot.loan_charts import schedule_chart_for  # matplotlib: loaded on the first chart
 
         return schedule_chart_for(
-            engine, to.channel, to.user_id, loan_account, to.language, today()
+            engine, to.channel, to.user_id, loan_account, to.language, today(), source
         )
 
     return chart

@@ -60,6 +60,7 @@ from bot.complaints.news_pusher import EVERY as NEWS_EVERY
 from bot.complaints.news_pusher import NewsPusher, Outgoing
 from bot.db.session import make_engine
 from bot.i18n import LANGUAGES, SOURCE_LANGUAGE, gettext, parse_language
+from bot.loan_source import loan_source
 from bot.settings import SettingError, Settings, load
 
 logger = logging.getLogger(__name__)
@@ -380,12 +381,12 @@ async def run_adapter(
         await adapter.stop()
 
 
-async def _serve(config: Config, engine: Engine) -> None:
+async def _serve(config: Config, engine: Engine, charts: ChartSource) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    await run_adapter(config, engine, stop)
+    await run_adapter(config, engine, stop, charts)
 
 
 def main() -> int:
@@ -396,6 +397,7 @@ def main() -> int:
     try:
         settings = load()
         config = Config.from_settings(settings)
+        loans = loan_source(settings)
     except SettingError as exc:
         print(f"wazi telegram: bad setting {exc}", file=sys.stderr)  # noqa: T201
         return 2
@@ -405,7 +407,7 @@ def main() -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per getUpdates otherwise
     engine = make_engine(settings.database_url)
     try:
-        asyncio.run(_serve(config, engine))
+        asyncio.run(_serve(config, engine, custom.chart_source(engine, config.today, loans)))
     except InvalidToken:
         print("wazi telegram: Telegram refused WAZI_TELEGRAM_TOKEN", file=sys.stderr)  # noqa: T201
         return 2

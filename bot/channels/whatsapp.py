@@ -61,6 +61,7 @@ from bot.complaints.news_pusher import NewsPusher, Outgoing
 from bot.db.models import ChannelDelivery
 from bot.db.session import make_engine, session_scope
 from bot.i18n import gettext
+from bot.loan_source import loan_source
 from bot.settings import SettingError, load
 
 logger = logging.getLogger(__name__)
@@ -324,7 +325,7 @@ def main() -> int:
         api_url=settings.whatsapp_api_url,
         phone_number_id=settings.whatsapp_phone_number_id,
         token=settings.whatsapp_token,
-        charts=chart_source(engine, settings.today),
+        charts=chart_source(engine, settings.today, loan_source(settings)),
     )
     relay = Relay(engine, sender, CHANNEL, settings.rasa_url, settings.channel_secret)
     config = WebhookConfig(settings.whatsapp_app_secret, settings.whatsapp_verify_token)

@@ -241,6 +241,22 @@ class FineractClient:
             raise FineractUnavailable("Fineract clients: external id not unique")
         return exact[0] if exact else None
 
+    def client_count(self) -> int:
+        """How many clients this user can see (``totalFilteredRecords`` of ``GET /clients``)."""
+        page = self._object("clients", {"limit": "1"})
+        total = page.get("totalFilteredRecords")
+        if not isinstance(total, int):
+            raise FineractUnavailable("Fineract clients: expected totalFilteredRecords")
+        return total
+
+    def loans_page(self, offset: int, limit: int) -> tuple[int, list[dict[str, Any]]]:
+        """``GET /loans`` one page at a time: (the total, this page's loans)."""
+        page = self._object("loans", {"offset": str(offset), "limit": str(limit)})
+        total, items = page.get("totalFilteredRecords"), page.get("pageItems")
+        if not isinstance(total, int) or not isinstance(items, list):
+            raise FineractUnavailable("Fineract loans: expected totalFilteredRecords and pageItems")
+        return total, [item for item in items if isinstance(item, dict)]
+
     def client_accounts(self, client_id: int) -> dict[str, Any]:
         return self._object(f"clients/{int(client_id)}/accounts")
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
 from werkzeug.serving import make_server
 
+import actions.context
 from bot.fineract.client import FineractClient
+from bot.loan_source import FineractLoans
 from tests.conftest import DEMO_TODAY
 from tests.fineract.fake_fineract import API, PASSWORD, TENANT, USERNAME, FakeFineract
 
@@ -77,3 +81,62 @@ def make_client(fineract_url: str) -> Iterator[Callable[..., FineractClient]]:
     yield make
     for client in made:
         client.close()
+
+
+@pytest.fixture
+def make_source(
+    make_client: Callable[..., FineractClient], fake_fineract: FakeFineract
+) -> Callable[..., FineractLoans]:
+    """Loan sources reading the fake (with the policy of its demo charges), one per call."""
+
+    def make(**overrides: Any) -> FineractLoans:
+        options: dict[str, Any] = {"policy": fake_fineract.data.policy, "default_region": "KE"}
+        client_options = overrides.pop("client", {})
+        options.update(overrides)
+        return FineractLoans(make_client(**client_options), **options)
+
+    return make
+
+
+def _ids(ids: frozenset[int]) -> str:
+    return ",".join(str(i) for i in sorted(ids))
+
+
+@pytest.fixture
+def fineract_env(
+    fineract_url: str,
+    fake_fineract: FakeFineract,
+    migrated_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[dict[str, str]]:
+    """The settings of an action server with WAZI_LOAN_SOURCE=fineract reading the fake, on a
+    migrated database of its own (SQLite, and PostgreSQL through ``db_url``); the actions'
+    cached settings and loan source are made afresh, and closed afterwards."""
+    env = {
+        "WAZI_LOAN_SOURCE": "fineract",
+        "WAZI_FINERACT_URL": fineract_url,
+        "WAZI_FINERACT_TENANT": TENANT,
+        "WAZI_FINERACT_USERNAME": USERNAME,
+        "WAZI_FINERACT_PASSWORD": PASSWORD,
+        "WAZI_FINERACT_TIMEOUT": "0.5",
+        "WAZI_FINERACT_INSURANCE_CHARGES": _ids(fake_fineract.data.policy.insurance_charge_ids),
+        "WAZI_FINERACT_DEDUCTED_CHARGES": _ids(fake_fineract.data.policy.deducted_charge_ids),
+        "WAZI_DATABASE_URL": migrated_url,
+        "WAZI_DATA_DIR": str(tmp_path / "data"),
+        "WAZI_TODAY": DEMO_TODAY.isoformat(),
+    }
+    for name in [n for n in os.environ if n.startswith("WAZI_")]:
+        monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    actions.context.settings.cache_clear()
+    actions.context.loan_source.cache_clear()
+    try:
+        yield env
+    finally:
+        source = actions.context.loan_source()
+        if isinstance(source, FineractLoans):
+            source.fineract.close()
+        actions.context.loan_source.cache_clear()
+        actions.context.settings.cache_clear()

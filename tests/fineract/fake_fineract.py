@@ -10,7 +10,8 @@ tests/fixtures/fineract/ (see tests/fixtures/SOURCES.md, "Fineract").
   overdue penalty and guarantee funds;
 - ``GET /search?query=&resource=clients`` (a ``LIKE`` on account no, name, external id and
   mobile, as Fineract's SearchReadPlatformServiceImpl), ``GET /clients?externalId=``,
-  ``/clients/{id}``, ``/clients/{id}/accounts``, ``/loans/{id}``, ``/loanproducts/{id}``,
+  ``/clients/{id}``, ``/clients/{id}/accounts``, ``/loans`` (pages of loans without their
+  associations, ``offset`` and ``limit``), ``/loans/{id}``, ``/loanproducts/{id}``,
   ``/currencies``.
 
 Every request needs HTTP Basic auth (else the 401 envelope of
@@ -823,6 +824,18 @@ class FakeFineract:
                 return found(None, "Client", client_id)
             value = self.data.accounts.get(client_id, {"loanAccounts": [], "savingsAccounts": []})
             return found(value, "Client", client_id)
+
+        @app.get(f"{API}/loans")
+        def loans() -> Response:
+            offset = int(request.args.get("offset", "0"))
+            limit = int(request.args.get("limit", "200"))
+            ordered = [self.data.loans[key] for key in sorted(self.data.loans)]
+            items = [
+                {k: v for k, v in loan.items() if k not in ("repaymentSchedule", "transactions")}
+                for loan in ordered[offset : offset + limit]
+            ]
+            page = {"totalFilteredRecords": len(ordered), "pageItems": items}
+            return Response(to_json(page), 200, content_type="application/json")
 
         @app.get(f"{API}/loans/<int:loan_id>")
         def loan(loan_id: int) -> Response:

@@ -14,6 +14,7 @@ import csv
 import dataclasses
 import datetime as dt
 import io
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,10 +29,12 @@ from bot.complaints import report, rules, store
 from bot.complaints.rules import CATEGORY_LABELS, Status
 from bot.db import models
 from bot.i18n import money
-from bot.loan_answers import client_loans
+from bot.loan_source import DatabaseLoans, LoanSource, LoanSourceUnavailable
 from bot.web.dashboard.auth import audit, complaints_access, current_user
 from bot.web.dashboard.blueprint import LANGUAGE_NAMES, bp, error_page
-from bot.web.dashboard.db import db
+from bot.web.dashboard.db import db, loans
+
+logger = logging.getLogger(__name__)
 
 MAX_TEXT = 4000  # characters of a reply, note or answer
 TRENDS_MONTHS = 12
@@ -201,10 +204,17 @@ class LoanSummary:
     payoff_today: str
 
 
-def loan_summary(session: Session, loan: models.Loan, on: dt.date) -> LoanSummary:
-    """What staff need to see of the loan a complaint is about, as it stands ``on``."""
+LOAN_UNAVAILABLE = "Loan figures are not available right now (Fineract unreachable)"
+
+
+def loan_summary(
+    session: Session, loan: models.Loan, on: dt.date, source: LoanSource | None = None
+) -> LoanSummary:
+    """What staff need to see of the loan a complaint is about, as it stands ``on``; raises
+    ``LoanSourceUnavailable`` when the loan source cannot answer."""
     english = Locale("en")
-    view = client_loans(session, loan.client_id, on).find(loan.account_no)
+    found = (source or DatabaseLoans()).client_loans(session, loan.client_id, on)
+    view = found.find(loan.account_no)
 
     def fmt(amount: Any) -> str:
         return money(amount, loan.currency, english)
@@ -256,14 +266,20 @@ def _detail_page(complaint: models.Complaint, status: int = 200, **extra: Any) -
     now_day = today()
     sees_who = _sees_who(complaint)
     loan = None
+    loan_unavailable = None
     if sees_who and complaint.loan is not None:
-        loan = loan_summary(session, complaint.loan, now_day)
+        try:
+            loan = loan_summary(session, complaint.loan, now_day, loans())
+        except LoanSourceUnavailable as exc:
+            logger.warning("complaint %s: loan figures unavailable: %s", complaint.ticket_no, exc)
+            loan_unavailable = LOAN_UNAVAILABLE
     staff = _staff_choices(session)
     page = render_template(
         "dashboard/complaint.html",
         c=complaint,
         sees_who=sees_who,
         loan=loan,
+        loan_unavailable=loan_unavailable,
         overdue=report.is_overdue(complaint, now_day),
         conversation=_conversation(complaint) if sees_who else [],
         statuses=STATUS_LABELS,

@@ -1,4 +1,5 @@
-"""The dashboard's database: one engine per app, one session per request."""
+"""The dashboard's database: one engine per app, one session per request; and the app's loan
+source (``bot.loan_source``), made once."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from sqlalchemy.orm import Session
 
 from bot import settings
 from bot.db.session import make_engine
+from bot.loan_source import LoanSource, loan_source
 
 _ENGINE_KEY = "wazi.engine"
+_LOANS_KEY = "wazi.loan_source"
 _lock = threading.Lock()
 
 
@@ -28,6 +31,20 @@ def engine_of(app: Flask) -> Engine:
             engine = make_engine(url)
             app.extensions[_ENGINE_KEY] = engine
     return engine
+
+
+def loans() -> LoanSource:
+    """The app's loan source: ``LOAN_SOURCE`` from the test config, else the settings'."""
+    app = current_app
+    source = app.extensions.get(_LOANS_KEY)
+    if source is not None:
+        return source
+    with _lock:
+        source = app.extensions.get(_LOANS_KEY)
+        if source is None:
+            source = app.config.get("LOAN_SOURCE") or loan_source(settings.load())
+            app.extensions[_LOANS_KEY] = source
+    return source
 
 
 def dispose(app: Flask) -> None:
