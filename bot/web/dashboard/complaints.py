@@ -15,7 +15,7 @@ import dataclasses
 import datetime as dt
 import io
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from babel import Locale
@@ -382,46 +382,53 @@ def complaint_status(ticket: str) -> tuple[str, int] | Response:
     return redirect(url_for("dashboard.complaint_detail", ticket=ticket))
 
 
-@bp.post("/complaints/<ticket>/reply")
-@complaints_access
-def complaint_reply(ticket: str) -> tuple[str, int] | Response:
+def _save_text(
+    ticket: str,
+    field: str,
+    empty: str,
+    write: Callable[[models.Complaint, store.Actor, str, dt.datetime], object],
+    done: Callable[[models.Complaint], str],
+) -> tuple[str, int] | Response:
+    """A reply or a note: checked, written with its audit row, or refused with the text kept."""
     session = db()
     complaint = _by_ticket(session, ticket)
     if complaint is None:
         return _not_found(ticket)
-    text = _text("reply")
+    text = _text(field)
     if not text:
-        return _refuse(complaint, "The reply is empty: write what the client should read.")
+        return _refuse(complaint, empty)
     if _too_long(text):
-        return _refuse(
-            complaint, f"The reply is too long: at most {MAX_TEXT} characters.", reply=text
-        )
-    store.reply(complaint, _actor(), text, models.utcnow())
-    audit(session, _user().username, "complaint.reply", "complaint", ticket, length=len(text))
+        message = f"The {field} is too long: at most {MAX_TEXT} characters."
+        return _refuse(complaint, message, **{field: text})
+    write(complaint, _actor(), text, models.utcnow())
+    audit(session, _user().username, f"complaint.{field}", "complaint", ticket, length=len(text))
     session.commit()
-    flash(f"Reply saved. It goes to the client in the {complaint.channel} chat.")
+    flash(done(complaint))
     return redirect(url_for("dashboard.complaint_detail", ticket=ticket))
+
+
+@bp.post("/complaints/<ticket>/reply")
+@complaints_access
+def complaint_reply(ticket: str) -> tuple[str, int] | Response:
+    return _save_text(
+        ticket,
+        "reply",
+        "The reply is empty: write what the client should read.",
+        store.reply,
+        lambda c: f"Reply saved. It goes to the client in the {c.channel} chat.",
+    )
 
 
 @bp.post("/complaints/<ticket>/note")
 @complaints_access
 def complaint_note(ticket: str) -> tuple[str, int] | Response:
-    session = db()
-    complaint = _by_ticket(session, ticket)
-    if complaint is None:
-        return _not_found(ticket)
-    text = _text("note")
-    if not text:
-        return _refuse(complaint, "The note is empty.")
-    if _too_long(text):
-        return _refuse(
-            complaint, f"The note is too long: at most {MAX_TEXT} characters.", note=text
-        )
-    store.note(complaint, _actor(), text, models.utcnow())
-    audit(session, _user().username, "complaint.note", "complaint", ticket, length=len(text))
-    session.commit()
-    flash("Note added. Only staff see it.")
-    return redirect(url_for("dashboard.complaint_detail", ticket=ticket))
+    return _save_text(
+        ticket,
+        "note",
+        "The note is empty.",
+        store.note,
+        lambda _c: "Note added. Only staff see it.",
+    )
 
 
 @bp.post("/complaints/<ticket>/assign")
