@@ -3,6 +3,7 @@ client's word on an answer. Thin glue to bot.complaints."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from actions.context import db, identity, now, settings, who
+from actions.context import db, identity, loan_source, now, settings, who
 from bot.buttons import Button
 from bot.complaints import chat, news, rules, store
 from bot.complaints.rules import Category, Status
@@ -24,6 +25,7 @@ from bot.db import models
 from bot.db.session import engine_for
 from bot.handoff import transcript_of
 from bot.i18n import language_of, reply_locale
+from bot.loan_source import LoanSourceUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -113,23 +115,28 @@ class ActionAskComplaintAnonymous(Action):
 
 
 def _loan_concerned(
-    session: Session, person: models.ChatIdentity, account: str | None
-) -> models.Loan | None:
-    """The loan the conversation is about, or the client's only active loan."""
+    session: Session, person: models.ChatIdentity, account: str | None, today: dt.date
+) -> tuple[models.Loan | None, str | None]:
+    """The loan the conversation is about, or the client's only active loan, as the loan source
+    lists them: its row in Wazi's table when it has one, and its account number. None when
+    the source cannot answer: the complaint is recorded all the same."""
     if person.client_id is None or person.verified_at is None:
-        return None
-    loans = list(
-        session.scalars(
-            select(models.Loan).where(
-                models.Loan.client_id == person.client_id,
-                models.Loan.status == models.LoanStatus.ACTIVE,
-            )
+        return None, None
+    try:
+        views = loan_source().client_loans(session, person.client_id, today).loans
+    except LoanSourceUnavailable as exc:
+        logger.warning("complaint recorded without its loan: %s", exc)
+        return None, None
+    accounts = [view.account_no for view in views]
+    chosen = account if account in accounts else (accounts[0] if len(accounts) == 1 else None)
+    if chosen is None:
+        return None, None
+    row = session.scalars(
+        select(models.Loan).where(
+            models.Loan.client_id == person.client_id, models.Loan.account_no == chosen
         )
-    )
-    chosen = [loan for loan in loans if account and loan.account_no == account]
-    if chosen:
-        return chosen[0]
-    return loans[0] if len(loans) == 1 else None
+    ).first()
+    return row, chosen
 
 
 class ActionSubmitComplaint(Action):
@@ -165,13 +172,15 @@ class ActionSubmitComplaint(Action):
             with db() as session:
                 person = identity(session, tracker)
                 locale = _locale(tracker, person)
+                loan, account = _loan_concerned(session, person, kept.loan_account, config.today())
                 complaint = store.receive(
                     session,
                     person,
                     Category(kept.category),
                     kept.description,
                     anonymous=kept.anonymous,
-                    loan=_loan_concerned(session, person, kept.loan_account),
+                    loan=loan,
+                    loan_account=account,
                     locale=locale.language,
                     today=config.today(),
                     now=now(),

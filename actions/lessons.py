@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import abc
+import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from actions.context import db, identity, now, settings
+from actions.context import db, identity, loan_source, now, settings
 from bot.channels.custom import VOICE
 from bot.db import models
 from bot.i18n import language_of
 from bot.lessons import voice
 from bot.lessons.tutor import Reply, Tutor
+from bot.loan_source import LoanSourceUnavailable
+
+logger = logging.getLogger(__name__)
 
 
 def _entity(tracker: Tracker, name: str) -> str:
@@ -25,18 +28,16 @@ def _entity(tracker: Tracker, name: str) -> str:
 
 
 def currency_for(session: Session, person: models.ChatIdentity) -> str:
-    """A verified client's loan currency (their latest active loan first), else the MFI's."""
+    """A verified client's loan currency (their latest active loan, as the loan source lists
+    them), else the MFI's (also when the loan source cannot answer)."""
     if person.client_id is not None and person.verified_at is not None:
-        loans = session.scalars(
-            select(models.Loan)
-            .where(models.Loan.client_id == person.client_id)
-            .order_by(
-                (models.Loan.status == models.LoanStatus.ACTIVE).desc(), models.Loan.id.desc()
-            )
-        )
-        loan = loans.first()
-        if loan is not None:
-            return loan.currency
+        try:
+            found = loan_source().client_loans(session, person.client_id, settings().today())
+        except LoanSourceUnavailable as exc:
+            logger.warning("lesson money in the institution's currency: %s", exc)
+        else:
+            if found.loans:
+                return found.loans[-1].currency
     return settings().currency
 
 

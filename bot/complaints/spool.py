@@ -146,6 +146,7 @@ def write(session: Session, kept: Kept, policy: Policy) -> str:
         policy=policy,
         request_key=kept.request_key,
         transcript=kept.transcript,
+        loan_account=kept.loan_account,
     )
     return complaint.ticket_no or ""
 

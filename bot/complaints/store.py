@@ -73,11 +73,13 @@ def receive(
     policy: Policy,
     request_key: str | None = None,
     transcript: Sequence[dict[str, Any]] = (),
+    loan_account: str | None = None,
 ) -> models.Complaint:
     """Record a complaint with its ticket number and deadlines; escalate it at once when its
     category calls for that. With a ``request_key`` already recorded, the complaint recorded
     then is returned and nothing is written (a retry after an outage). ``transcript``, the
-    conversation before it, is kept with the "received" event for staff to read."""
+    conversation before it, is kept with the "received" event for staff to read. The loan is
+    ``loan`` (a row of Wazi's table) or, for a loan kept elsewhere, its ``loan_account``."""
     if request_key is not None:
         existing = find_by_key(session, request_key)
         if existing is not None:
@@ -88,6 +90,7 @@ def receive(
         chat_identity_id=person.id,
         client_id=client.id if client is not None else None,
         loan_id=loan.id if loan is not None else None,
+        loan_account=loan.account_no if loan is not None else loan_account,
         branch_id=client.branch_id if client is not None else None,
         channel=person.channel,
         locale=locale,

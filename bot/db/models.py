@@ -344,6 +344,8 @@ class Complaint(Base):
     request_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # The loan's account number, wherever the loan is kept (``loan_id`` only for Wazi's table).
+    loan_account: Mapped[str | None] = mapped_column(String(32))
 
     events: Mapped[list[ComplaintEvent]] = relationship(
         back_populates="complaint", order_by="ComplaintEvent.id", cascade="all, delete-orphan"

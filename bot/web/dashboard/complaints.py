@@ -29,7 +29,7 @@ from bot.complaints import report, rules, store
 from bot.complaints.rules import CATEGORY_LABELS, Status
 from bot.db import models
 from bot.i18n import money
-from bot.loan_source import DatabaseLoans, LoanSource, LoanSourceUnavailable
+from bot.loan_source import LoanSource, LoanSourceUnavailable
 from bot.web.dashboard.auth import audit, complaints_access, current_user
 from bot.web.dashboard.blueprint import LANGUAGE_NAMES, bp, error_page
 from bot.web.dashboard.db import db, loans
@@ -193,7 +193,7 @@ def _who_line(complaint: models.Complaint) -> str:
 @dataclasses.dataclass(frozen=True)
 class LoanSummary:
     account_no: str
-    product: str
+    terms: str
     principal: str
     disbursed: dt.date
     installments: int
@@ -208,38 +208,29 @@ LOAN_UNAVAILABLE = "Loan figures are not available right now (Fineract unreachab
 
 
 def loan_summary(
-    session: Session, loan: models.Loan, on: dt.date, source: LoanSource | None = None
-) -> LoanSummary:
-    """What staff need to see of the loan a complaint is about, as it stands ``on``; raises
+    session: Session, client_id: int, account_no: str, on: dt.date, source: LoanSource
+) -> LoanSummary | None:
+    """What staff need to see of the loan a complaint is about, as the loan source has it
+    ``on``; None when it is not among the client's active loans. Raises
     ``LoanSourceUnavailable`` when the loan source cannot answer."""
+    view = source.client_loans(session, client_id, on).find(account_no)
+    if view is None:
+        return None
+    terms = view.schedule.terms
     english = Locale("en")
-    found = (source or DatabaseLoans()).client_loans(session, loan.client_id, on)
-    view = found.find(loan.account_no)
 
     def fmt(amount: Any) -> str:
-        return money(amount, loan.currency, english)
+        return money(amount, view.currency, english)
 
-    if view is None:  # closed or written off: the record, without the engine's figures
-        return LoanSummary(
-            loan.account_no,
-            loan.product.name,
-            fmt(loan.principal),
-            loan.disbursement_date,
-            loan.installments,
-            fmt(sum((r.amount for r in loan.repayments if r.paid_on <= on), start=0)),
-            "–",
-            f"none (loan {loan.status.value})",
-            0,
-            "–",
-        )
     standing = view.standing
     next_due = standing.next_due
     return LoanSummary(
-        loan.account_no,
-        loan.product.name,
-        fmt(loan.principal),
-        loan.disbursement_date,
-        loan.installments,
+        view.account_no,
+        f"{terms.interest_method.value.replace('_', ' ')}, {terms.rate}% a "
+        f"{terms.rate_period.value}, {terms.frequency.value} installments",
+        fmt(terms.principal),
+        terms.disbursement_date,
+        terms.installments,
         fmt(standing.paid_total),
         fmt(standing.outstanding_principal),
         (
@@ -266,20 +257,25 @@ def _detail_page(complaint: models.Complaint, status: int = 200, **extra: Any) -
     now_day = today()
     sees_who = _sees_who(complaint)
     loan = None
-    loan_unavailable = None
-    if sees_who and complaint.loan is not None:
+    loan_note = None
+    if sees_who and complaint.loan_account and complaint.client_id is not None:
         try:
-            loan = loan_summary(session, complaint.loan, now_day, loans())
+            loan = loan_summary(
+                session, complaint.client_id, complaint.loan_account, now_day, loans()
+            )
         except LoanSourceUnavailable as exc:
             logger.warning("complaint %s: loan figures unavailable: %s", complaint.ticket_no, exc)
-            loan_unavailable = LOAN_UNAVAILABLE
+            loan_note = LOAN_UNAVAILABLE
+        else:
+            if loan is None:
+                loan_note = f"Loan {complaint.loan_account} is no longer active."
     staff = _staff_choices(session)
     page = render_template(
         "dashboard/complaint.html",
         c=complaint,
         sees_who=sees_who,
         loan=loan,
-        loan_unavailable=loan_unavailable,
+        loan_note=loan_note,
         overdue=report.is_overdue(complaint, now_day),
         conversation=_conversation(complaint) if sees_who else [],
         statuses=STATUS_LABELS,
