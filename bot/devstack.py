@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -181,9 +181,16 @@ class Chat:
 
 @contextmanager
 def wazi_stack(
-    model: Path, work: Path, today: str = DEMO_TODAY, timeout: float = START_TIMEOUT
+    model: Path,
+    work: Path,
+    today: str = DEMO_TODAY,
+    timeout: float = START_TIMEOUT,
+    env: Mapping[str, str] | None = None,
 ) -> Iterator[Stack]:
-    """Seed ``work/wazi.sqlite3`` and run actions, NLG and Rasa on free ports until exit."""
+    """Seed ``work/wazi.sqlite3`` and run actions, NLG and Rasa on free ports until exit.
+
+    ``env`` adds variables to every process (the seeding too), e.g. ``WAZI_LOAN_SOURCE``;
+    the database, date, ports and channel secret of the stack itself cannot be overridden."""
     if not model.exists():
         raise StackError(f"no trained model at {model}; run `make train` first")
     database_url = f"sqlite:///{work / 'wazi.sqlite3'}"
@@ -191,6 +198,7 @@ def wazi_stack(
     channel_secret = secrets.token_hex(32)
     env = {
         **os.environ,
+        **(env or {}),
         "WAZI_DATABASE_URL": database_url,
         "WAZI_TODAY": today,
         "WAZI_ACTIONS_PORT": str(actions_port),
