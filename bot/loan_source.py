@@ -158,6 +158,7 @@ class FineractLoans:
         self._loans: dict[tuple[int, dt.date], _Cached] = {}
         self._products: dict[int, tuple[float, dict[str, Any]]] = {}
         self._reported: set[int] = set()  # loans whose schedule difference was logged
+        self._by_external_id: dict[str, int] = {}  # the institution's client number -> Fineract id
 
     # --- the identity check ---------------------------------------------------------------
 
@@ -176,6 +177,14 @@ class FineractLoans:
         """The local row standing for the Fineract client, created or brought up to date."""
         external_id = f"{EXTERNAL_PREFIX}{record.id}"
         row = session.scalar(select(Client).where(Client.external_id == external_id))
+        if row is None and record.external_id:
+            # A client Wazi already knows by the institution's own number (Fineract's
+            # externalId): that row is the client, and keeps its number.
+            row = session.scalar(select(Client).where(Client.external_id == record.external_id))
+            if row is not None:
+                external_id = record.external_id
+                with self._lock:
+                    self._by_external_id[external_id] = record.id
         if row is None:
             row = session.scalar(select(Client).where(Client.phone == phone))
             if row is not None and (row.external_id or "").startswith(EXTERNAL_PREFIX):
@@ -204,11 +213,7 @@ class FineractLoans:
 
     def client_loans(self, session: Session, client_id: int, today: dt.date) -> ClientLoans:
         client = session.get_one(Client, client_id)
-        external_id = client.external_id or ""
-        if not external_id.startswith(EXTERNAL_PREFIX):
-            raise LoanSourceUnavailable(f"client {client_id} has no Fineract id")
-        fineract_id = int(external_id.removeprefix(EXTERNAL_PREFIX))
-        views = self._views(fineract_id, today)
+        views = self._views(self._fineract_id(client), today)
         branch = client.branch
         return ClientLoans(
             client_name=client.name,
@@ -222,6 +227,28 @@ class FineractLoans:
                 opening_hours=branch.opening_hours if branch else None,
             ),
         )
+
+    def _fineract_id(self, client: Client) -> int:
+        """The client's id in Fineract: from its mirror's ``fineract:<id>``, or found by the
+        institution's own client number (Fineract's ``externalId``)."""
+        external_id = client.external_id or ""
+        if external_id.startswith(EXTERNAL_PREFIX):
+            return int(external_id.removeprefix(EXTERNAL_PREFIX))
+        if not external_id:
+            raise LoanSourceUnavailable(f"client {client.id} has no Fineract id")
+        with self._lock:
+            known = self._by_external_id.get(external_id)
+        if known is not None:
+            return known
+        try:
+            found = self.fineract.client_by_external_id(external_id)
+        except FineractError as exc:
+            raise LoanSourceUnavailable(str(exc)) from None
+        if found is None or not isinstance(found.get("id"), int):
+            raise LoanSourceUnavailable(f"client {client.id}: no Fineract client has its number")
+        with self._lock:
+            self._by_external_id[external_id] = found["id"]
+        return int(found["id"])
 
     def _views(self, fineract_id: int, today: dt.date) -> tuple[LoanView, ...]:
         key = (fineract_id, today)
