@@ -25,7 +25,18 @@ def serve(app: Callable[..., Any], threads: int = 8) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        server.close()
+        # Worker threads first (one finishing a request pulls the trigger), then every socket
+        # closed in the event loop's own thread: closed from here, the loop could be inside
+        # select() on them ("Bad file descriptor").
+        server.task_dispatcher.shutdown()
+
+        def close_all() -> None:
+            for dispatcher in list(server._map.values()):  # type: ignore[attr-defined]
+                if dispatcher is not server and dispatcher is not server.trigger:
+                    dispatcher.close()
+            server.close()  # the listening socket and the trigger: the loop then ends
+
+        server.trigger.pull_trigger(close_all)
         thread.join(timeout=5)
 
 
