@@ -31,7 +31,6 @@ import os
 import secrets
 import signal
 import sys
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -48,7 +47,6 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from waitress import create_server
 
 from bot.channel_identity import normalise_phone
 from bot.channels import custom, messages
@@ -56,6 +54,7 @@ from bot.channels.custom import ChartSource
 from bot.channels.relay import DeliveryError, Inbound, Recipient, Relay, RetryPolicy
 from bot.channels.telegram_format import PayloadStore, command_of, shared_phone, text_of_callback
 from bot.channels.telegram_sender import TelegramSender
+from bot.channels.waitress_thread import ThreadedServer
 from bot.complaints.news_pusher import EVERY as NEWS_EVERY
 from bot.complaints.news_pusher import NewsPusher, Outgoing
 from bot.db.session import make_engine
@@ -286,8 +285,7 @@ class TelegramAdapter:
         self.webhook_port: int | None = None  # the port the webhook listens on, once started
         self._worker: asyncio.Task[None] | None = None
         self._news: asyncio.Task[None] | None = None
-        self._server: threading.Thread | None = None
-        self._close_server: Callable[[], None] | None = None
+        self._server: ThreadedServer | None = None
 
     async def start(self) -> None:
         """Check the token (getMe), set the command menu, start the relay and take updates;
@@ -317,9 +315,8 @@ class TelegramAdapter:
         updater = self.application.updater
         if updater is not None and updater.running:
             await updater.stop()
-        if self._close_server is not None and self._server is not None:
-            self._close_server()
-            await asyncio.to_thread(self._server.join, 5)
+        if self._server is not None:
+            await asyncio.to_thread(self._server.stop, 5.0)
         if self.application.running:
             await self.application.stop()
         for task in (self._news, self._worker):
@@ -352,10 +349,8 @@ class TelegramAdapter:
         secret = self.config.webhook_secret or secrets.token_urlsafe(32)
         host, port = self.config.webhook_listen
         app = webhook_app(self.application, secret, urlsplit(url).path or "/")
-        server = create_server(app, host=host, port=port, threads=4)
-        self.webhook_port = server.socket.getsockname()[1]  # type: ignore[attr-defined]
-        self._close_server = server.close
-        self._server = threading.Thread(target=server.run, name="telegram webhook", daemon=True)
+        self._server = ThreadedServer(app, host, port, threads=4, name="telegram webhook")
+        self.webhook_port = self._server.port
         self._server.start()
         await self.application.bot.set_webhook(
             url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
