@@ -30,8 +30,8 @@ from bot.loan_answers import ClientLoans, client_loans
 from bot.loan_source import UNAVAILABLE
 from bot.loans.cost import loan_rates
 from bot.training import model_path
-from tests.fineract.conftest import serve
 from tests.fineract.fake_fineract import API, PASSWORD, TENANT, USERNAME, FakeFineract
+from tests.web.conftest import serve
 
 pytestmark = pytest.mark.e2e
 

@@ -3,41 +3,18 @@
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 import actions.context
 from bot.fineract.client import FineractClient
 from bot.loan_source import FineractLoans
 from tests.conftest import DEMO_TODAY
 from tests.fineract.fake_fineract import API, PASSWORD, TENANT, USERNAME, FakeFineract
-
-
-@contextmanager
-def serve(wsgi_app: Callable[..., Any]) -> Iterator[str]:
-    """Serve ``wsgi_app`` on a free loopback port in a thread (as tests/web/conftest.py does);
-    on exit the server stops and its request threads are joined."""
-    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
-    server.daemon_threads = False  # so server_close() joins request threads
-    thread = threading.Thread(
-        target=server.serve_forever,
-        kwargs={"poll_interval": 0.05},
-        name="fake-fineract",
-        daemon=True,
-    )
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+from tests.web.conftest import serve
 
 
 @pytest.fixture
