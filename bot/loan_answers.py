@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -69,6 +70,31 @@ class ClientLoans:
         return next((v for v in self.loans if v.account_no.upper() == wanted), None)
 
 
+def loan_view(
+    account_no: str,
+    currency: str,
+    schedule: Schedule,
+    payments: Iterable[PaymentRecord],
+    today: dt.date,
+) -> LoanView:
+    """A loan as it stands at the end of ``today``: the payments made by then, its standing."""
+    made = tuple(p for p in payments if p.paid_on <= today)
+    standing = loan_status(schedule, engine_payments(made), today)
+    return LoanView(account_no, currency, schedule, standing, made)
+
+
+def contact_of(client: Client) -> Contact:
+    """Who the client can call: their loan officer and their branch."""
+    branch = client.branch
+    return Contact(
+        officer_name=client.loan_officer_name,
+        officer_phone=client.loan_officer_phone,
+        branch_name=branch.name if branch else None,
+        branch_phone=branch.phone if branch else None,
+        opening_hours=branch.opening_hours if branch else None,
+    )
+
+
 def client_loans(session: Session, client_id: int, today: dt.date) -> ClientLoans:
     """The client's active loans as they stand at the end of ``today``."""
     client = session.get_one(Client, client_id)
@@ -83,7 +109,6 @@ def client_loans(session: Session, client_id: int, today: dt.date) -> ClientLoan
     ).all()
     views = []
     for loan in loans:
-        schedule = build_schedule(terms_for(loan))
         records = tuple(
             PaymentRecord(
                 paid_on=r.paid_on,
@@ -94,18 +119,10 @@ def client_loans(session: Session, client_id: int, today: dt.date) -> ClientLoan
                 penalties=r.penalties_part,
             )
             for r in loan.repayments
-            if r.paid_on <= today
         )
-        standing = loan_status(schedule, engine_payments(records), today)
-        views.append(LoanView(loan.account_no, loan.currency, schedule, standing, records))
-    branch = client.branch
-    contact = Contact(
-        officer_name=client.loan_officer_name,
-        officer_phone=client.loan_officer_phone,
-        branch_name=branch.name if branch else None,
-        branch_phone=branch.phone if branch else None,
-        opening_hours=branch.opening_hours if branch else None,
-    )
+        schedule = build_schedule(terms_for(loan))
+        views.append(loan_view(loan.account_no, loan.currency, schedule, records, today))
+    contact = contact_of(client)
     return ClientLoans(
         client_name=client.name, locale=client.locale, loans=tuple(views), contact=contact
     )

@@ -48,9 +48,8 @@ from bot.fineract.mapping import (
     loan_record,
 )
 from bot.i18n import LANGUAGES, N_
-from bot.loan_answers import ClientLoans, Contact, LoanView, client_loans, engine_payments
+from bot.loan_answers import ClientLoans, LoanView, client_loans, contact_of, loan_view
 from bot.loans.schedule import Installment, Schedule, build_schedule
-from bot.loans.status import loan_status
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -214,18 +213,8 @@ class FineractLoans:
     def client_loans(self, session: Session, client_id: int, today: dt.date) -> ClientLoans:
         client = session.get_one(Client, client_id)
         views = self._views(self._fineract_id(client), today)
-        branch = client.branch
         return ClientLoans(
-            client_name=client.name,
-            locale=client.locale,
-            loans=views,
-            contact=Contact(
-                officer_name=client.loan_officer_name,
-                officer_phone=client.loan_officer_phone,
-                branch_name=branch.name if branch else None,
-                branch_phone=branch.phone if branch else None,
-                opening_hours=branch.opening_hours if branch else None,
-            ),
+            client_name=client.name, locale=client.locale, loans=views, contact=contact_of(client)
         )
 
     def _fineract_id(self, client: Client) -> int:
@@ -304,9 +293,7 @@ class FineractLoans:
             if found:
                 self._report(record, found)
                 schedule = fineract_schedule_as_engine(record.schedule, schedule)
-        payments = tuple(p for p in record.payments if p.paid_on <= today)
-        standing = loan_status(schedule, engine_payments(payments), today)
-        return LoanView(record.account_no, record.currency.code, schedule, standing, payments)
+        return loan_view(record.account_no, record.currency.code, schedule, record.payments, today)
 
     def _report(self, record: LoanRecord, found: list[str]) -> None:
         with self._lock:
