@@ -15,7 +15,7 @@ export WAZI_ACTIONS_PORT ?= 5055
 export WAZI_NLG_PORT ?= 5056
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install install-browser catalogs translations i18n-check db train run test lint unit validate conversations e2e lock nlu-report bench-loans bench-turns clean
+.PHONY: help install install-browser install-nginx catalogs translations i18n-check db train run run-prod test lint unit validate conversations e2e lock nlu-report bench-loans bench-turns clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -47,6 +47,13 @@ install-browser: ## Install Debian's Chromium (browser tests), a Devanagari font
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
 		fonts-lohit-deva espeak-ng opus-tools) > $(LOG_DIR)/apt-chromium.log 2>&1 \
 		|| { tail -20 $(LOG_DIR)/apt-chromium.log; exit 1; }; }
+
+install-nginx: ## Install Debian's nginx (the production profile's load balancer), once
+	@mkdir -p $(LOG_DIR)
+	@command -v nginx > /dev/null || PATH="$$PATH:/usr/sbin" command -v nginx > /dev/null || { \
+		echo "installing nginx-light (Debian package)..."; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light) \
+		> $(LOG_DIR)/apt-nginx.log 2>&1 || { tail -20 $(LOG_DIR)/apt-nginx.log; exit 1; }; }
 
 lock: ## Re-pin the project environment after changing pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
@@ -81,18 +88,42 @@ run: export WAZI_TODAY ?= 2026-11-25
 ifeq ($(strip $(WAZI_CHANNEL_SECRET)),)
 run: export WAZI_CHANNEL_SECRET := $(shell $(PYTHON) -c "import secrets; print(secrets.token_hex(32))")
 endif
+ifeq ($(WAZI_PROFILE),production)
+run: run-prod
+else
 run: install catalogs db train ## Run Wazi locally: Rasa, actions, web chat (+ Telegram/WhatsApp if set)
 	@mkdir -p $(LOG_DIR)
 	@$(PY) -m bot.procfile > $(LOG_DIR)/Procfile
 	@echo "Demo mode: today is $$WAZI_TODAY (WAZI_TODAY). Starting $$(cut -d: -f1 $(LOG_DIR)/Procfile | paste -sd, -) (Rasa takes about 20 s)..."
 	@WAZI_MODEL=$$($(PY) -m bot.training path) \
 		$(VENV)/bin/honcho start -f $(LOG_DIR)/Procfile -d .
+endif
+
+# The production profile (docs/deployment.md): PostgreSQL for Wazi's data and Rasa's tracker
+# store, Redis as the lock store, WAZI_RASA_REPLICAS Rasa servers and WAZI_ACTION_REPLICAS action
+# servers and NLG endpoints behind nginx, the web app and any channel adapters.
+PROD_DIR := .cache/prod
+run-prod: export WAZI_PROFILE := production
+run-prod: export WAZI_TODAY ?= 2026-11-25
+run-prod: export WAZI_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/wazi
+ifeq ($(strip $(WAZI_CHANNEL_SECRET)),)
+run-prod: export WAZI_CHANNEL_SECRET := $(shell $(PYTHON) -c "import secrets; print(secrets.token_hex(32))")
+endif
+ifeq ($(strip $(WAZI_SECRET_KEY)),)
+run-prod: export WAZI_SECRET_KEY := $(shell $(PYTHON) -c "import secrets; print(secrets.token_hex(32))")
+endif
+run-prod: install install-nginx catalogs train ## Run the production profile on this machine (local PostgreSQL and Redis)
+	@$(PY) -m bot.production $(PROD_DIR)
+	@$(VENV)/bin/wazi demo seed
+	@echo "Demo mode: today is $$WAZI_TODAY. Starting $$(cut -d: -f1 $(PROD_DIR)/Procfile | paste -sd, -) (Rasa takes about 30 s)..."
+	@WAZI_MODEL=$$($(PY) -m bot.training path) PATH="$$PATH:/usr/sbin" \
+		$(VENV)/bin/honcho start -f $(PROD_DIR)/Procfile -d .
 
 lint: install ## ruff lint and format check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-unit: install install-browser catalogs ## Unit, data-layer (SQLite and PostgreSQL) and browser tests
+unit: install install-browser install-nginx catalogs ## Unit, data-layer (SQLite and PostgreSQL) and browser tests
 	$(VENV)/bin/pytest -m "not e2e"
 
 # Rasa 3.6's --fail-on-warnings lets some warnings (unused intents, unknown utterances) pass,
@@ -111,7 +142,7 @@ conversations: train ## Rasa conversation tests (tests/test_*.yml)
 	$(RASA) test core --model $$($(PY) -m bot.training path) --stories tests \
 		--fail-on-prediction-errors --out results/conversations --no-plot
 
-e2e: train catalogs ## End-to-end: real Rasa server and action server over HTTP
+e2e: train catalogs install-nginx ## End-to-end: real Rasa server and action server over HTTP
 	$(VENV)/bin/pytest -m e2e
 
 test: lint i18n-check unit validate conversations e2e ## Everything CI runs

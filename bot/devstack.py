@@ -9,6 +9,7 @@ the pieces, for a caller that serves another assistant the same way (``bench/tur
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import secrets
@@ -136,6 +137,8 @@ class Stack:
     channel_secret: bytes = b""  # WAZI_CHANNEL_SECRET of the action server, for adapters
     env: dict[str, str] = field(default_factory=dict)  # what the servers were started with
     work: Path = PROJECT_ROOT
+    replica_urls: list[str] = field(default_factory=list)  # production: each Rasa replica
+    rasa_token: str | None = None  # production: the token of Rasa's HTTP API
     servers: dict[str, Server] = field(default_factory=dict)
     _launch: dict[str, tuple[list[str], dict[str, str], str]] = field(default_factory=dict)
 
@@ -150,9 +153,11 @@ class Stack:
         wait_until_up(self.servers[name], health, time.monotonic() + timeout)
 
     def stop_all(self) -> None:
-        for name in ("rasa", "nlg", "actions"):  # Rasa first: it calls the other two
-            if name in self.servers:
-                self.servers[name].stop()
+        # Rasa first (it calls the others), then the rest, the last started first.
+        names = sorted(self.servers, key=lambda name: not name.startswith("rasa"))
+        rasa = [name for name in names if name.startswith("rasa")]
+        for name in rasa + [name for name in reversed(self.servers) if name not in rasa]:
+            self.servers[name].stop()
 
     def chat(self, prefix: str = "e2e") -> Chat:
         return Chat(self.rasa_url, f"{prefix}-{uuid.uuid4().hex}")
@@ -231,6 +236,136 @@ def wazi_stack(
         ),
     }
     with ExitStack() as running:
+        running.callback(stack.stop_all)
+        for name, (args, server_env, _health) in stack._launch.items():
+            stack.servers[name] = start(name, args, server_env, work, PROJECT_ROOT)
+        deadline = time.monotonic() + timeout
+        for name, (_args, _env, health) in stack._launch.items():
+            wait_until_up(stack.servers[name], health, deadline)
+        yield stack
+
+
+@contextmanager
+def production_stack(
+    model: Path,
+    work: Path,
+    postgres_url: str,
+    replicas: int = 2,
+    today: str = DEMO_TODAY,
+    timeout: float = START_TIMEOUT,
+) -> Iterator[Stack]:
+    """The production profile (``bot.production``) on free ports: ``replicas`` Rasa servers,
+    action servers and NLG endpoints behind nginx, Wazi's data and Rasa's tracker store in two
+    new PostgreSQL databases (made from ``postgres_url``'s server, dropped at the end), Rasa's
+    lock store in the local Redis under a prefix of its own. ``Stack.rasa_url`` is nginx."""
+    from sqlalchemy import create_engine, make_url, text
+
+    from bot import production
+    from bot.settings import load
+
+    if not model.exists():
+        raise StackError(f"no trained model at {model}; run `make train` first")
+    token = secrets.token_hex(4)
+    server = make_url(postgres_url)
+    database_url = server.set(database=f"wazi_prod_{token}").render_as_string(False)
+    tracker_url = (
+        server.set(drivername="postgresql", database=f"wazi_tracker_{token}")
+    ).render_as_string(False)
+    lbs = {name: free_port() for name in ("rasa", "actions", "nlg")}
+    env = {
+        **os.environ,
+        "WAZI_PROFILE": "production",
+        "WAZI_DATABASE_URL": database_url,
+        "WAZI_TODAY": today,
+        "WAZI_RASA_URL": f"http://127.0.0.1:{lbs['rasa']}",
+        "WAZI_ACTIONS_PORT": str(lbs["actions"]),
+        "WAZI_NLG_PORT": str(lbs["nlg"]),
+        "WAZI_CHANNEL_SECRET": secrets.token_hex(32),
+        "WAZI_SECRET_KEY": secrets.token_hex(32),
+        "WAZI_RASA_REPLICAS": str(replicas),
+        "WAZI_ACTION_REPLICAS": str(replicas),
+        "WAZI_TRACKER_STORE_URL": tracker_url,
+        "WAZI_LOCK_STORE_PREFIX": f"wazitest{token}",
+        "WAZI_RASA_TOKEN": secrets.token_hex(32),
+    }
+    settings = dataclasses.replace(
+        load(),
+        database_url=database_url,
+        tracker_store_url=tracker_url,
+        lock_store_prefix=env["WAZI_LOCK_STORE_PREFIX"],
+        rasa_token=env["WAZI_RASA_TOKEN"],
+        secret_key=env["WAZI_SECRET_KEY"],
+    )
+    # Replicas on free ports rather than 100 above the balancer's.
+    top = production.Topology(
+        rasa_lb=lbs["rasa"],
+        actions_lb=lbs["actions"],
+        nlg_lb=lbs["nlg"],
+        rasa=tuple(free_port() for _ in range(replicas)),
+        actions=tuple(free_port() for _ in range(replicas)),
+        nlg=tuple(free_port() for _ in range(replicas)),
+    )
+    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with ExitStack() as running:
+
+        def drop_databases() -> None:
+            with admin.connect() as conn:
+                for name in (f"wazi_prod_{token}", f"wazi_tracker_{token}"):
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+        running.callback(drop_databases)
+        production.ensure_database(database_url)
+        production.ensure_database(production.tracker_database_url(settings))  # not by 2 replicas
+        run_dir = work / "prod"
+        production.write(settings, run_dir, top)
+        venv_bin = Path(sys.executable).parent
+        seed_log = work / "seed.log"
+        with seed_log.open("wb") as out:
+            seeded = subprocess.run(
+                [str(venv_bin / "wazi"), "demo", "seed"],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        if seeded.returncode != 0:
+            tail = seed_log.read_text(errors="replace")[-4000:]
+            raise StackError(f"`wazi demo seed` exited with {seeded.returncode}:\n{tail}")
+        python = str(venv_bin / "python")
+        stack = Stack(
+            top.rasa_url,
+            database_url,
+            env["WAZI_CHANNEL_SECRET"].encode(),
+            env,
+            work,
+            replica_urls=[f"http://127.0.0.1:{port}" for port in top.rasa],
+            rasa_token=env["WAZI_RASA_TOKEN"],
+        )
+        for i, port in enumerate(top.actions, start=1):
+            stack._launch[f"actions{i}"] = (
+                [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+                env,
+                f"http://127.0.0.1:{port}/health",
+            )
+        for i, port in enumerate(top.nlg, start=1):
+            stack._launch[f"nlg{i}"] = (
+                [python, "-m", "bot.nlg"],
+                {**env, "WAZI_NLG_PORT": str(port)},
+                f"http://127.0.0.1:{port}/health",
+            )
+        stack._launch["nginx"] = (
+            [production.nginx_binary(), "-p", str(run_dir), "-c", str(run_dir / "nginx.conf")],
+            env,
+            f"http://127.0.0.1:{top.nlg_lb}/health",
+        )
+        rasa = production.rasa_command  # each replica as the Procfile starts it
+        for i, (port, url) in enumerate(zip(top.rasa, stack.replica_urls, strict=True), start=1):
+            args = rasa(port, run_dir / "endpoints.yml", str(model), env["WAZI_RASA_TOKEN"])
+            stack._launch[f"rasa{i}"] = (
+                [*RASA_SERVER, *args[len(RASA_SERVER) :]],
+                {**env, **RASA_ENV},
+                f"{url}/",
+            )
         running.callback(stack.stop_all)
         for name, (args, server_env, _health) in stack._launch.items():
             stack.servers[name] = start(name, args, server_env, work, PROJECT_ROOT)

@@ -139,6 +139,47 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("WAZI_LOG_LEVEL", "INFO", "Log level of Wazi's own processes."),
     Setting(
+        "WAZI_PROFILE",
+        "local",
+        "`local`: one process of each kind, conversations in memory (`make run`). `production`: "
+        "PostgreSQL and Redis for Rasa too, replicas behind nginx (`make run-prod`; see "
+        "docs/deployment.md).",
+    ),
+    Setting(
+        "WAZI_RASA_REPLICAS",
+        "2",
+        "Production profile: how many Rasa servers run behind nginx.",
+    ),
+    Setting(
+        "WAZI_ACTION_REPLICAS",
+        "2",
+        "Production profile: how many action servers (and NLG endpoints) run behind nginx.",
+    ),
+    Setting(
+        "WAZI_TRACKER_STORE_URL",
+        "postgresql://postgres@127.0.0.1:5432/wazi_tracker",
+        "Production profile: the PostgreSQL database where Rasa keeps conversations "
+        "(created when missing).",
+    ),
+    Setting(
+        "WAZI_LOCK_STORE_URL",
+        "redis://127.0.0.1:6379/1",
+        "Production profile: the Redis database of Rasa's lock store (one turn of a "
+        "conversation at a time across replicas).",
+    ),
+    Setting(
+        "WAZI_LOCK_STORE_PREFIX",
+        "wazi",
+        "Production profile: prefix of the lock store's Redis keys (letters and digits), "
+        "so several Wazi installations can share one Redis.",
+    ),
+    Setting(
+        "WAZI_RASA_TOKEN",
+        "(unset: Rasa's HTTP API is off)",
+        "Token of Rasa's HTTP API (`/conversations/...`, `/model/...`); when set, the "
+        "production profile's Rasa servers serve the API to callers with `?token=` only.",
+    ),
+    Setting(
         "WAZI_CHANNEL_SECRET",
         "(unset: make run makes one per run)",
         "Secret the Telegram and WhatsApp adapters sign each sender's identity with, and the "
@@ -354,6 +395,13 @@ class Settings:
     fineract_timeout: float = 10.0
     fineract_insurance_charges: frozenset[int] = frozenset()
     fineract_deducted_charges: frozenset[int] = frozenset()
+    profile: str = "local"
+    rasa_replicas: int = 2
+    action_replicas: int = 2
+    tracker_store_url: str = "postgresql://postgres@127.0.0.1:5432/wazi_tracker"
+    lock_store_url: str = "redis://127.0.0.1:6379/1"
+    lock_store_prefix: str = "wazi"
+    rasa_token: str | None = None
 
     @property
     def whatsapp_enabled(self) -> bool:
@@ -445,6 +493,22 @@ def _loan_source() -> str:
             if _env(name) is None:
                 raise SettingError(name, "must be set when WAZI_LOAN_SOURCE is fineract")
     return source
+
+
+def _profile() -> str:
+    profile = (_env("WAZI_PROFILE") or _default("WAZI_PROFILE")).lower()
+    if profile not in {"local", "production"}:
+        raise SettingError("WAZI_PROFILE", f"expected local or production, got {profile!r}")
+    return profile
+
+
+def _rasa_token() -> str | None:
+    token = _env("WAZI_RASA_TOKEN")
+    if token is not None and (len(token) < 32 or not _WEBHOOK_SECRET.fullmatch(token)):
+        raise SettingError(
+            "WAZI_RASA_TOKEN", "use at least 32 characters of A-Z a-z 0-9 _ - (it goes in URLs)"
+        )
+    return token
 
 
 def _currency(name: str) -> str:
@@ -545,6 +609,13 @@ def load(regulators_file: Path = REGULATORS_FILE) -> Settings:
         fineract_timeout=_seconds("WAZI_FINERACT_TIMEOUT"),
         fineract_insurance_charges=_ids("WAZI_FINERACT_INSURANCE_CHARGES"),
         fineract_deducted_charges=_ids("WAZI_FINERACT_DEDUCTED_CHARGES"),
+        profile=_profile(),
+        rasa_replicas=_int("WAZI_RASA_REPLICAS", minimum=1, maximum=20),
+        action_replicas=_int("WAZI_ACTION_REPLICAS", minimum=1, maximum=20),
+        tracker_store_url=_env("WAZI_TRACKER_STORE_URL") or _default("WAZI_TRACKER_STORE_URL"),
+        lock_store_url=_env("WAZI_LOCK_STORE_URL") or _default("WAZI_LOCK_STORE_URL"),
+        lock_store_prefix=_env("WAZI_LOCK_STORE_PREFIX") or _default("WAZI_LOCK_STORE_PREFIX"),
+        rasa_token=_rasa_token(),
     )
 
 

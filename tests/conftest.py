@@ -31,6 +31,12 @@ POSTGRES_ADMIN_URL = os.environ.get(
 
 
 @pytest.fixture(scope="session")
+def postgres_admin_url() -> str:
+    """A PostgreSQL server where tests may create and drop databases."""
+    return POSTGRES_ADMIN_URL
+
+
+@pytest.fixture(scope="session")
 def postgres_database() -> Iterator[Callable[[], str]]:
     """A factory of new, empty PostgreSQL databases, all dropped at the end."""
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
