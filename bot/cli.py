@@ -184,6 +184,10 @@ def _read_json(path: str) -> object:
         raise click.ClickException(
             f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})"
         ) from None
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{path}: not UTF-8 text") from None
+    except (ValueError, RecursionError) as exc:  # a number of thousands of digits, deep nesting
+        raise click.ClickException(f"{path}: not usable JSON ({exc})") from None
 
 
 @loan_group.command("quote")

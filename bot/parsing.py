@@ -168,8 +168,9 @@ def parse_duration_days(text: str) -> int | None:
         ):
             if neighbour is None:
                 continue
-            if neighbour.isdigit():
-                return int(neighbour) * unit
+            if neighbour.isdecimal():  # not isdigit: int() refuses "𐩀", a digit but no decimal
+                # More than 9999 days, weeks or months is no delay a client means.
+                return int(neighbour) * unit if len(neighbour) <= 4 else None
             if neighbour in _NUMBER_BY_WORD:
                 return _NUMBER_BY_WORD[neighbour] * unit
         return unit  # "a week late", "wiki moja" without a number: one unit

@@ -235,12 +235,16 @@ def webhook_app(application: Application, secret: str, path: str) -> Flask:
         token = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
         if not hmac.compare_digest(token.encode("utf-8"), expected):
             return jsonify(error="wrong or missing secret token"), 403
-        data = request.get_json(silent=True)  # 413 above MAX_CONTENT_LENGTH
+        try:
+            data = request.get_json(silent=True)  # 413 above MAX_CONTENT_LENGTH
+        except RecursionError:  # JSON nested absurdly deep (silent covers only ValueError)
+            data = None
         if not isinstance(data, dict):
             return jsonify(error="expected a JSON object: a Telegram Update"), 400
         try:
             update = Update.de_json(data, application.bot)
-        except (TypeError, ValueError, KeyError, AttributeError):  # fields missing or mistyped
+        # Fields missing or mistyped; OverflowError and OSError: a date no datetime can hold.
+        except (TypeError, ValueError, KeyError, AttributeError, OverflowError, OSError):
             logger.info("telegram webhook: a body that is not an Update", exc_info=True)
             return jsonify(error="not a Telegram Update"), 400
         loop.call_soon_threadsafe(application.update_queue.put_nowait, update)

@@ -226,13 +226,17 @@ def command_of(update: Update, bot_username: str | None = None) -> tuple[str, st
     entity = message.entities[0]
     if entity.type != MessageEntity.BOT_COMMAND or entity.offset != 0:
         return None
-    command, _, addressee = message.parse_entity(entity)[1:].partition("@")
+    try:
+        marked = message.parse_entity(entity)
+    except UnicodeDecodeError:  # an entity that ends inside a character: not from Telegram
+        return None
+    command, _, addressee = marked[1:].partition("@")
     command = command.lower()
     if command not in COMMANDS:
         return None
     if addressee and bot_username and addressee.lower() != bot_username.lstrip("@").lower():
         return None
-    argument = message.text[len(message.parse_entity(entity)) :].strip() or None
+    argument = message.text[len(marked) :].strip() or None
     if command == "start" and argument and not _DEEP_LINK_PARAMETER.fullmatch(argument):
         argument = None
     return command, argument

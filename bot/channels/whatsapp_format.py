@@ -282,7 +282,8 @@ def _string(obj: dict[str, Any], key: str, where: str) -> str:
 
 def _timestamp(obj: dict[str, Any], where: str) -> dt.datetime:
     raw = _string(obj, "timestamp", where)
-    if not raw.isascii() or not raw.isdigit():
+    # At most 11 digits (before the year 5138): datetime cannot hold much more.
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 11:
         raise WebhookError(f"{where}.timestamp must be Unix seconds")
     return dt.datetime.fromtimestamp(int(raw), tz=dt.UTC)
 

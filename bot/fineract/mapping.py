@@ -65,6 +65,7 @@ logger = logging.getLogger(__name__)
 
 ZERO = Decimal(0)
 Json = Mapping[str, Any]
+_MAX_WHOLE_DIGITS = 13  # Fineract keeps amounts as DECIMAL(19,6)
 
 
 class FineractDataError(ValueError):
@@ -210,7 +211,7 @@ def parse_date(value: Any, field: str) -> dt.date:
         raise FineractDataError(field, f"expected a date [yyyy, m, d], got {value!r}")
     try:
         return dt.date(*value)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: a part beyond a C int
         raise FineractDataError(field, f"not a date: {value!r}") from None
 
 
@@ -229,6 +230,8 @@ def parse_amount(value: Any, field: str) -> Decimal:
         raise FineractDataError(field, f"expected a number, got {value!r}") from None
     if not amount.is_finite():
         raise FineractDataError(field, f"expected a finite number, got {value!r}")
+    if amount.adjusted() >= _MAX_WHOLE_DIGITS:
+        raise FineractDataError(field, f"more than {_MAX_WHOLE_DIGITS} digits: {value!r}")
     return amount
 
 
@@ -268,7 +271,7 @@ def parse_currency(data: Json, field: str = "currency") -> FineractCurrency:
     code = _get(data, "code", f"{field}.code")
     try:
         minor_units(code)
-    except UnknownCurrency:
+    except (UnknownCurrency, TypeError):  # TypeError: a list or an object, not a code
         raise FineractDataError(f"{field}.code", f"unknown ISO 4217 code {code!r}") from None
     places = _int(data, "decimalPlaces", f"{field}.decimalPlaces")
     if not 0 <= places <= 6:
@@ -299,6 +302,7 @@ def e164(mobile: str, field: str = "mobileNo", default_region: str | None = None
 
 def client_record(data: Json, default_region: str | None = None) -> ClientRecord:
     """``GET /clients/{id}``."""
+    data = _object(data, "client.id")
     name = _optional_str(data, "displayName") or " ".join(
         str(data[key]) for key in ("firstname", "middlename", "lastname") if data.get(key)
     )
@@ -479,7 +483,7 @@ def charge(data: Json, field: str, policy: MappingPolicy) -> Charge | None:
 def _charges(loan: Json, policy: MappingPolicy) -> tuple[Charge, ...]:
     charges = loan.get("charges")
     if charges is None:
-        summary = loan.get("summary") or {}
+        summary = _object(loan.get("summary") or {}, "summary.feeChargesCharged")
         if parse_amount(summary.get("feeChargesCharged", 0), "summary.feeChargesCharged"):
             raise FineractDataError(
                 "charges", "the loan has fees but was read without associations=charges"
@@ -495,7 +499,7 @@ def _penalty(loan: Json) -> PenaltyRule:
     overdue = loan.get("overdueCharges")
     field = "overdueCharges"
     if overdue is None:  # some versions put it in the summary
-        overdue = (loan.get("summary") or {}).get("overdueCharges")
+        overdue = _object(loan.get("summary") or {}, "summary.overdueCharges").get("overdueCharges")
         field = "summary.overdueCharges"
     if not overdue:
         return PenaltyRule()
@@ -529,7 +533,10 @@ def _prepayment(loan: Json, product: Json, policy: MappingPolicy) -> PrepaymentR
     if not loan.get("isInterestRecalculationEnabled"):
         return PrepaymentRule(interest=policy.prepayment_without_recalculation)
     for source, prefix in ((loan, ""), (product, "product.")):
-        data = source.get("interestRecalculationData") or {}
+        data = _object(
+            source.get("interestRecalculationData") or {},
+            f"{prefix}interestRecalculationData.preClosureInterestCalculationStrategy",
+        )
         if data.get("preClosureInterestCalculationStrategy") is not None:
             field = f"{prefix}interestRecalculationData.preClosureInterestCalculationStrategy"
             strategy = _enum_id(data, "preClosureInterestCalculationStrategy", field)
@@ -570,7 +577,7 @@ def _allocation(loan: Json) -> tuple[AllocationPart, ...] | None:
 
 
 def disbursement_date(loan: Json) -> dt.date:
-    timeline = _get(loan, "timeline", "timeline")
+    timeline = _object(_get(loan, "timeline", "timeline"), "timeline.expectedDisbursementDate")
     for key in ("actualDisbursementDate", "expectedDisbursementDate"):
         if timeline.get(key) is not None:
             return parse_date(timeline[key], f"timeline.{key}")
@@ -626,7 +633,7 @@ def loan_terms(loan: Json, product: Json, policy: MappingPolicy | None = None) -
 def payment_records(loan: Json) -> tuple[PaymentRecord, ...]:
     """The client's repayments (``transactions`` of type repayment, not reversed), oldest
     first, each with its principal, interest, fee and penalty portions."""
-    transactions = loan.get("transactions")
+    transactions = _object(loan, "loan.transactions").get("transactions")
     if transactions is None:
         raise FineractDataError("transactions", "missing: read the loan with associations")
     if not isinstance(transactions, list):
@@ -714,6 +721,7 @@ def loan_record(
     policy: MappingPolicy | None = None,
 ) -> LoanRecord:
     """Everything Wazi reads from one loan (see :func:`loan_terms`)."""
+    loan = _object(loan, "loan.id")
     schedule = loan.get("repaymentSchedule")
     return LoanRecord(
         id=_int(loan, "id", "id"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Iterator
+from decimal import InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -58,17 +59,22 @@ class _Node:
     line: int  # 1-based
 
 
-def _tree(node: yaml.Node) -> _Node:
+def _tree(node: yaml.Node, seen: set[int]) -> _Node:
     line = node.start_mark.line + 1
+    if id(node) in seen:  # an alias: it could contain itself, or double up a billion times
+        raise yaml.composer.ComposerError(
+            None, None, "an alias (*name); lesson files do not use them", node.start_mark
+        )
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         mapping: dict[str, _Node] = {}
         for key, value in node.value:
-            child = _tree(value)
+            child = _tree(value, seen)
             child.line = key.start_mark.line + 1  # a field's problems point at its key
             mapping[str(key.value)] = child
         return _Node(mapping, line)
     if isinstance(node, yaml.SequenceNode):
-        return _Node([_tree(item) for item in node.value], line)
+        return _Node([_tree(item, seen) for item in node.value], line)
     return _Node(node.value, line)
 
 
@@ -107,7 +113,11 @@ class _Reader:
         if stray_braces(value):
             self.problem(line, field, "a brace that is not part of {money:N}")
             return
-        longest = max(len(render(value, currency, self.language)) for currency in SCALES)
+        try:
+            longest = max(len(render(value, currency, self.language)) for currency in SCALES)
+        except InvalidOperation:  # more digits than a Decimal holds
+            self.problem(line, field, "an amount in {money:N} too large to write out")
+            return
         if longest > limit:
             self.problem(
                 line, field, f"{longest} characters with the money written out; at most {limit}"
@@ -162,7 +172,9 @@ class _Reader:
         if node is None:
             self.problem(self.root.line, "position", "missing")
             return 0
-        if not isinstance(node.value, str) or not node.value.isdigit() or int(node.value) < 1:
+        value = node.value if isinstance(node.value, str) else ""
+        # ASCII digits ("²".isdigit() is true, int() refuses it); 9 fit the database's integer.
+        if not (value.isascii() and value.isdigit()) or len(value) > 9 or int(value) < 1:
             self.problem(node.line, "position", "a whole number from 1")
             return 0
         return int(node.value)
@@ -269,6 +281,7 @@ def read_file(path: Path, display: str | None = None) -> tuple[Lesson | None, li
     slug, language = path.parent.name, path.stem
     try:
         node = yaml.compose(path.read_text(encoding="utf-8"))
+        tree = None if node is None else _tree(node, set())
     except UnicodeDecodeError:
         return None, [Problem(shown, 1, slug, language, "file", "not UTF-8 text")]
     except yaml.YAMLError as exc:
@@ -276,9 +289,11 @@ def read_file(path: Path, display: str | None = None) -> tuple[Lesson | None, li
         line = mark.line + 1 if mark is not None else 1
         reason = getattr(exc, "problem", None) or str(exc)
         return None, [Problem(shown, line, slug, language, "file", f"not valid YAML: {reason}")]
-    if node is None:
+    except RecursionError:
+        return None, [Problem(shown, 1, slug, language, "file", "nested too deeply")]
+    if tree is None:
         return None, [Problem(shown, 1, slug, language, "file", "empty")]
-    reader = _Reader(path, shown, _tree(node))
+    reader = _Reader(path, shown, tree)
     lesson = reader.read()
     return lesson, reader.problems
 

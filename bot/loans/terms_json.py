@@ -221,6 +221,8 @@ def terms_from_json(data: Any) -> LoanTerms:
     except InvalidTerms as exc:
         field = _JSON_FIELD.get(exc.field, exc.field)
         raise InputError(field, str(exc).split(": ", 1)[1]) from None
+    except InvalidOperation:  # validate rounds the principal: more digits than a Decimal holds
+        raise InputError("principal", f"too large, got {terms.principal}") from None
     return terms
 
 

@@ -109,6 +109,14 @@ def test_missing_key_and_unreadable_files(tmp_path: Path) -> None:
     assert "not valid JSON" in wazi("loan", "quote", str(path)).stderr
     missing = wazi("loan", "quote", str(tmp_path / "nope.json"))
     assert missing.returncode == 2 and "No such file" in missing.stderr
+    # Found by fuzzing the terms parser: each is one line and exit 2, no traceback.
+    path.write_bytes(b'{"principal": "\xff"}')
+    latin = wazi("loan", "quote", str(path))
+    assert latin.returncode == 2 and latin.stderr.strip().endswith("not UTF-8 text")
+    path.write_text('{"principal": ' + "9" * 5000 + "}")
+    huge = wazi("loan", "quote", str(path))
+    assert huge.returncode == 2 and "not usable JSON" in huge.stderr
+    assert huge.stderr.splitlines() == [huge.stderr.strip()]
 
 
 def test_rate_of_period_flows(tmp_path: Path) -> None:
