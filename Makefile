@@ -15,7 +15,7 @@ export WAZI_ACTIONS_PORT ?= 5055
 export WAZI_NLG_PORT ?= 5056
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install install-browser install-nginx catalogs translations i18n-check db train run run-prod test lint unit validate conversations e2e lock nlu-report bench-loans bench-turns clean
+.PHONY: help install install-browser install-nginx catalogs translations i18n-check db train run run-prod test lint unit validate conversations e2e lock nlu-report bench-loans bench-turns bench-load clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -149,6 +149,9 @@ test: lint i18n-check unit validate conversations e2e ## Everything CI runs
 
 nlu-report: install ## Cross-validated intent F1 per language and intent -> reports/nlu-report.md
 	$(PY) -m bot.nlu_report 3
+
+bench-load: install install-nginx catalogs train ## Throughput, p50/p95/p99 and memory at 40 senders: local, production, stock rasa init (needs PostgreSQL, Redis)
+	$(PY) bench/load.py
 
 bench-loans: install ## Print the loan engine's speed (target: under 1 ms a loan)
 	$(PY) bench/loans.py

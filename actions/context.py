@@ -12,7 +12,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from sqlalchemy.orm import Session
 
-from bot import channel_identity
+from bot import channel_identity, claim_replay
 from bot import settings as wazi_settings
 from bot.channel_identity import ChannelClaim
 from bot.db.models import ChatIdentity
@@ -63,12 +63,15 @@ def channel_claim(tracker: Tracker, metadata: object = None) -> ChannelClaim | N
 
     The claim is read from ``metadata`` when given (at session start, Rasa hands the new
     message's metadata over in the ``session_started_metadata`` slot), else from the latest
-    message. None without ``WAZI_CHANNEL_SECRET``, for unsigned, forged or stale metadata, and
-    for a claim about another conversation than this one.
+    message. None without ``WAZI_CHANNEL_SECRET``, for unsigned, forged or stale metadata, for
+    a claim about another conversation than this one, and for a claim that already came with
+    another Rasa message (a replay, ``bot.claim_replay``; session start is not checked: Rasa
+    has no message yet to bind it to, and the turn's own actions check it).
     """
     secret = settings().channel_secret
     if secret is None:
         return None
+    at_session_start = metadata is not None
     if metadata is None:
         metadata = tracker.latest_message.get("metadata")
     claim = channel_identity.verify(metadata, secret, now(), CLAIM_MAX_AGE)
@@ -76,10 +79,28 @@ def channel_claim(tracker: Tracker, metadata: object = None) -> ChannelClaim | N
         if isinstance(metadata, dict) and channel_identity.METADATA_KEY in metadata:
             logger.warning("conversation %s: channel identity not accepted", tracker.sender_id)
         return None
-    if tracker.sender_id != channel_identity.sender_id(claim.channel, claim.channel_user_id):
+    if tracker.sender_id != channel_identity.sender_id(
+        claim.channel, claim.channel_user_id, secret
+    ):
         logger.warning("conversation %s: a claim for another conversation", tracker.sender_id)
         return None
+    if not at_session_start and not _first_use(tracker, claim, metadata):
+        logger.warning(
+            "conversation %s: a claim sent again with another message", tracker.sender_id
+        )
+        return None
     return claim
+
+
+def _first_use(tracker: Tracker, claim: ChannelClaim, metadata: object) -> bool:
+    """Whether the claim came with this Rasa message only (``bot.claim_replay``)."""
+    assert isinstance(metadata, dict)  # verify() accepted it
+    issued_at = metadata[channel_identity.METADATA_KEY]["issued_at"]
+    message_id = str(tracker.latest_message.get("message_id") or "")
+    with db() as session:
+        return claim_replay.first_use(
+            session, claim, issued_at, message_id, now(), keep=2 * CLAIM_MAX_AGE
+        )
 
 
 def identity(session: Session, tracker: Tracker, metadata: object = None) -> ChatIdentity:

@@ -45,13 +45,29 @@ _ALL_FIELDS = _SIGNED_FIELDS | {"signature"}
 _HEX_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
-def sender_id(channel: str, channel_user_id: str) -> str:
-    """The Rasa conversation id the adapters use for a platform user: ``telegram:12345``.
+def sender_id(channel: str, channel_user_id: str, secret: bytes) -> str:
+    """The Rasa conversation id the adapters use for a platform user: the channel and a keyed
+    hash of the user's id there, e.g. ``whatsapp:3f0c...``.
 
-    A claim counts only in the conversation of the user it names, so a signed block copied
-    into another conversation proves nothing there.
+    A WhatsApp user's id is their phone number, and Rasa writes conversation ids into its logs
+    and its tracker store: the hash keeps the number out of both, and without the channel
+    secret it cannot be recomputed from a number. A claim counts only in the conversation of
+    the user it names, so a signed block copied into another conversation proves nothing there.
     """
-    return f"{channel}:{channel_user_id}"
+    digest = hmac.new(
+        secret, f"wazi-conversation:{channel}:{channel_user_id}".encode(), hashlib.sha256
+    )
+    return f"{channel}:{digest.hexdigest()[:32]}"
+
+
+RELAY_HEADER = "X-Wazi-Relay-Signature"
+
+
+def relay_signature(body: bytes, secret: bytes) -> str:
+    """What the relay sends in ``RELAY_HEADER`` with each body it posts to Rasa's relay channel,
+    which refuses a body without it (``bot/rasa_channels.py`` computes the same, in Rasa's
+    environment): only a holder of the channel secret can speak to that endpoint at all."""
+    return "sha256=" + hmac.new(secret, b"wazi-relay:" + body, hashlib.sha256).hexdigest()
 
 
 class InvalidClaim(ValueError):

@@ -21,7 +21,7 @@ import click
 from babel import Locale
 from sqlalchemy import Engine, make_url, select
 
-from bot import demo, settings, staff
+from bot import demo, retention, settings, staff
 from bot.complaints import store as complaint_store
 from bot.complaints.spool import spool_in
 from bot.db.migrate import current_revision, upgrade
@@ -288,6 +288,21 @@ def lessons_export(obj: Context, folder: Path) -> None:
     except OSError as exc:
         raise click.ClickException(f"{exc.filename}: {exc.strerror}") from None
     click.echo(f"{len(written)} lesson files written to {folder}")
+
+
+@cli.group("retention")
+def retention_group() -> None:
+    """Conversation history older than WAZI_RETENTION_DAYS."""
+
+
+@retention_group.command("sweep")
+@connected
+def retention_sweep(obj: Context) -> None:
+    """Delete conversation history older than WAZI_RETENTION_DAYS days (Rasa's stored
+    conversations in the production profile, answered Telegram and WhatsApp message copies,
+    delivery statuses, handled handoff transcripts); complaints and the audit log stay."""
+    swept = retention.sweep_as_set(obj.engine, obj.settings, dt.datetime.now(dt.UTC))
+    click.echo(swept.summary(obj.settings.retention_days))
 
 
 @cli.group("complaints")

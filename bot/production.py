@@ -100,17 +100,19 @@ def tracker_store(url: str) -> dict[str, object]:
 
 
 def lock_store(url: str, key_prefix: str) -> dict[str, object]:
-    """Rasa's Redis lock store settings for a ``redis://[:password@]host:port/db`` URL."""
+    """Rasa's lock store settings for a ``redis://[:password@]host:port/db`` URL: Wazi's
+    atomic Redis lock (``bot/rasa_lock_store.py``), since Rasa 3.6's own loses tickets when
+    two Rasa servers take turns of one conversation at once."""
     parsed = urlsplit(url)
     db = parsed.path.strip("/") or "0"
     if parsed.scheme != "redis" or not parsed.hostname or not db.isdigit():
         raise SettingError("WAZI_LOCK_STORE_URL", f"expected redis://host:port/db, got {url!r}")
-    if not key_prefix.isalnum():  # Rasa ignores any other prefix, with a warning
+    if not key_prefix.isalnum():  # keys stay readable: "<prefix>:lock:<conversation>"
         raise SettingError(
             "WAZI_LOCK_STORE_PREFIX", f"use letters and digits only, got {key_prefix!r}"
         )
     store: dict[str, object] = {
-        "type": "redis",
+        "type": "bot.rasa_lock_store.AtomicRedisLockStore",  # not Rasa's "redis": see there
         "url": parsed.hostname,
         "port": parsed.port or 6379,
         "db": int(db),

@@ -6,7 +6,10 @@ answers HTTP 200 with whatever was said before the failure. The relay could then
 that the message needs another try nor try it again without the message counting twice.
 
 ``RelayInput`` (``/webhooks/relay/webhook``, enabled in ``credentials.yml``) takes the same body
-as the REST channel (``sender``, ``message``, ``input_channel``, ``metadata``). For its messages
+as the REST channel (``sender``, ``message``, ``input_channel``, ``metadata``), from Wazi's relay
+only: a body without the relay's HMAC of it (``X-Wazi-Relay-Signature``, keyed with
+``WAZI_CHANNEL_SECRET``) is refused with 403, so nobody else can bring a signed identity claim,
+fresh or captured, into a conversation. For its messages
 only, a failure to reach the action server or the NLG endpoint (no connection, or a 502, 503 or
 504) is noted while the turn runs, and Rasa is stopped just before it would save the
 conversation: nothing of the turn is kept, nothing it said is sent, and the relay gets a 503
@@ -20,7 +23,10 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import hashlib
+import hmac
 import logging
+import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -98,6 +104,19 @@ def install() -> None:
     MessageProcessor.save_tracker = _refusing_to_save(MessageProcessor.save_tracker)  # type: ignore[method-assign]
 
 
+RELAY_HEADER = "X-Wazi-Relay-Signature"  # as bot.channel_identity.RELAY_HEADER
+
+
+def signed_by_relay(body: bytes, signature: str | None) -> bool:
+    """Whether ``signature`` is the relay's HMAC of ``body`` with ``WAZI_CHANNEL_SECRET`` (as
+    ``bot.channel_identity.relay_signature`` makes it); never without a secret."""
+    secret = os.environ.get("WAZI_CHANNEL_SECRET", "").strip()
+    if not secret or not signature:
+        return False
+    expected = hmac.new(secret.encode(), b"wazi-relay:" + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(signature.encode(), f"sha256={expected}".encode())
+
+
 class RelayInput(InputChannel):
     """``POST /webhooks/relay/webhook``: the REST channel's body, all-or-nothing turns."""
 
@@ -115,6 +134,10 @@ class RelayInput(InputChannel):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
+            if not signed_by_relay(request.body, request.headers.get(RELAY_HEADER)):
+                return response.json(
+                    {"error": f"only Wazi's relay may post here ({RELAY_HEADER})"}, status=403
+                )
             body = request.json if isinstance(request.json, dict) else None
             if body is None:
                 return response.json({"error": "send a JSON object"}, status=400)

@@ -139,6 +139,14 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("WAZI_LOG_LEVEL", "INFO", "Log level of Wazi's own processes."),
     Setting(
+        "WAZI_RETENTION_DAYS",
+        "365",
+        "Days conversation history is kept: Rasa's stored conversations, the Telegram and "
+        "WhatsApp message copies once answered, delivery statuses, handled handoff transcripts "
+        "(complaints and the audit log are kept). The web process deletes older history every "
+        "hour; `wazi retention sweep` does it once.",
+    ),
+    Setting(
         "WAZI_PROFILE",
         "local",
         "`local`: one process of each kind, conversations in memory (`make run`). `production`: "
@@ -395,6 +403,7 @@ class Settings:
     fineract_timeout: float = 10.0
     fineract_insurance_charges: frozenset[int] = frozenset()
     fineract_deducted_charges: frozenset[int] = frozenset()
+    retention_days: int = 365
     profile: str = "local"
     rasa_replicas: int = 2
     action_replicas: int = 2
@@ -609,6 +618,7 @@ def load(regulators_file: Path = REGULATORS_FILE) -> Settings:
         fineract_timeout=_seconds("WAZI_FINERACT_TIMEOUT"),
         fineract_insurance_charges=_ids("WAZI_FINERACT_INSURANCE_CHARGES"),
         fineract_deducted_charges=_ids("WAZI_FINERACT_DEDUCTED_CHARGES"),
+        retention_days=_int("WAZI_RETENTION_DAYS", minimum=1, maximum=3650),
         profile=_profile(),
         rasa_replicas=_int("WAZI_RASA_REPLICAS", minimum=1, maximum=20),
         action_replicas=_int("WAZI_ACTION_REPLICAS", minimum=1, maximum=20),

@@ -80,7 +80,7 @@ def test_rasas_endpoints_use_the_balancer_postgresql_and_redis(prod_settings):
             "username": "postgres",
         },
         "lock_store": {
-            "type": "redis",
+            "type": "bot.rasa_lock_store.AtomicRedisLockStore",
             "url": "127.0.0.1",
             "port": 6379,
             "db": 1,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import textwrap
 
+from bot import channel_identity
 from tests.rasa_env import run_in_rasa
 
 CHECKS = textwrap.dedent(
@@ -55,3 +56,28 @@ CHECKS = textwrap.dedent(
 
 def test_outages_are_told_apart_from_bugs_and_install_is_idempotent() -> None:
     assert run_in_rasa(CHECKS).strip().endswith("ok")
+
+
+RELAY_CHECKS = textwrap.dedent(
+    """
+    import os, sys
+    from bot import rasa_channels
+    body, signature = sys.argv[1].encode(), sys.argv[2]
+    assert not rasa_channels.signed_by_relay(body, signature)  # no secret: nobody
+    os.environ["WAZI_CHANNEL_SECRET"] = sys.argv[3]
+    assert rasa_channels.signed_by_relay(body, signature)
+    assert not rasa_channels.signed_by_relay(body + b" ", signature)
+    assert not rasa_channels.signed_by_relay(body, None)
+    assert not rasa_channels.signed_by_relay(body, "sha256=" + "0" * 64)
+    assert rasa_channels.RELAY_HEADER == sys.argv[4]
+    print("ok")
+    """
+)
+
+
+def test_rasa_checks_the_relays_signature_as_the_relay_makes_it() -> None:
+    secret = "a-channel-secret-of-at-least-32-characters"
+    body = '{"sender": "whatsapp:3f0c", "message": "salio"}'
+    signature = channel_identity.relay_signature(body.encode(), secret.encode())
+    args = [body, signature, secret, channel_identity.RELAY_HEADER]
+    assert run_in_rasa(RELAY_CHECKS, *args).strip().endswith("ok")

@@ -41,3 +41,29 @@ CHECKS = textwrap.dedent(
 
 def test_same_verdicts_as_jsonschema_and_one_validator_per_schema() -> None:
     assert run_in_rasa(CHECKS).strip().endswith("ok")
+
+
+QUIET = textwrap.dedent(
+    """
+    import io, logging, warnings
+    from contextlib import redirect_stderr
+    from bot import rasa_server
+    from rasa.shared.utils.io import raise_warning
+    from rasa.utils.common import configure_logging_and_warnings
+
+    rasa_server.keep_messages_out_of_warnings()
+    rasa_server.keep_messages_out_of_warnings()  # once is enough: no second entry
+    configure_logging_and_warnings(logging.INFO)  # as `rasa run` does at start
+    out = io.StringIO()
+    with redirect_stderr(out):
+        raise_warning("Failed to parse arguments in line '/ask{\\"phone\\": \\"+254712000001\\"}'.")
+        raise_warning("Another warning stays visible.")
+    assert "+254712000001" not in out.getvalue(), out.getvalue()
+    assert "Another warning stays visible." in out.getvalue(), out.getvalue()
+    print("ok")
+    """
+)
+
+
+def test_a_clients_message_never_reaches_rasas_warnings() -> None:
+    assert run_in_rasa(QUIET).strip().endswith("ok")

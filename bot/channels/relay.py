@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -356,14 +357,21 @@ class Relay:
             message_id=row.external_id,
         )
         body = {
-            "sender": sender_id(self.channel, row.user_id),
+            "sender": sender_id(self.channel, row.user_id, self.secret),
             "message": row.text,
             "input_channel": self.channel,
             "metadata": channel_identity.sign(claim, self.secret, self.clock()),
         }
+        data = json.dumps(body).encode()
+        headers = {
+            "Content-Type": "application/json",
+            channel_identity.RELAY_HEADER: channel_identity.relay_signature(data, self.secret),
+        }
         try:
             async with httpx.AsyncClient(timeout=self.rasa_timeout) as client:
-                response = await client.post(f"{self.rasa_url}/webhooks/relay/webhook", json=body)
+                response = await client.post(
+                    f"{self.rasa_url}/webhooks/relay/webhook", content=data, headers=headers
+                )
         except httpx.TransportError as exc:
             raise RasaUnavailable(type(exc).__name__) from exc
         if response.status_code >= 500:

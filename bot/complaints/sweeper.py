@@ -1,13 +1,14 @@
 """The complaint sweep as a scheduled job: the web process runs it in a thread, every hour by
 default, as ``wazi complaints sweep`` does once (kept complaints written, missed deadlines
-escalated, clients told of the regulator)."""
+escalated, clients told of the regulator), followed by the process's other hourly jobs
+(``also``: the retention sweep, ``bot/retention.py``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -35,10 +36,12 @@ class Sweeper:
         today: Callable[[], dt.date],
         every: float = EVERY,
         regulator: Regulator | None = None,
+        also: Sequence[Callable[[], object]] = (),
     ) -> None:
         self.engine, self.policy, self.data_dir, self.today = engine, policy, data_dir, today
         self.every = every
         self.regulator = regulator  # None: no regulator notices
+        self.also = tuple(also)  # other hourly jobs of the web process (retention)
         self.swept = 0  # complaints escalated or noticed since start
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="complaint sweep", daemon=True)
@@ -64,8 +67,9 @@ class Sweeper:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            try:
-                self.sweep_once()
-            except DBAPIError as exc:  # the database is down: the next sweep tries again
-                logger.warning("complaint sweep failed: %s", exc)
+            for job in (self.sweep_once, *self.also):
+                try:
+                    job()
+                except DBAPIError as exc:  # the database is down: the next sweep tries again
+                    logger.warning("sweep failed: %s", exc)
             self._stop.wait(self.every)

@@ -517,3 +517,17 @@ class ChannelDelivery(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (UniqueConstraint("channel", "provider_id"),)
+
+
+class ClaimUse(Base):
+    """A signed channel claim (``bot.channel_identity``) and the one Rasa message it came with.
+
+    Within its few minutes of validity a captured claim would verify again with another
+    message; the action servers refuse it then (``bot.claim_replay``). Rows older than a
+    claim can live are deleted as new ones arrive."""
+
+    __tablename__ = "claim_uses"
+
+    replay_key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    rasa_message_id: Mapped[str] = mapped_column(String(64))
+    first_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)

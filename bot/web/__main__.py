@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import sys
 
 from waitress import create_server
 
+from bot import retention
 from bot.complaints.sweeper import Sweeper
 from bot.db.session import make_engine
 from bot.settings import SettingError, load
@@ -39,14 +41,16 @@ def main() -> int:
 
     host = f"[{settings.web_host}]" if ":" in settings.web_host else settings.web_host
     print(f"Wazi chat: http://{host}:{settings.web_port}/", flush=True)  # noqa: T201
+    engine = make_engine(settings.database_url)
     sweeper = Sweeper(
-        make_engine(settings.database_url),
+        engine,
         settings.complaint_policy(),
         settings.data_dir,
         settings.today,
         regulator=settings.regulator,
+        also=[lambda: retention.sweep_as_set(engine, settings, dt.datetime.now(dt.UTC))],
     )
-    sweeper.start()  # the complaint sweep, every hour, in this process
+    sweeper.start()  # the complaint and retention sweeps, every hour, in this process
     try:
         server.run()  # returns after Ctrl-C, once waitress has stopped its threads
     finally:

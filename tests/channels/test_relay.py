@@ -129,7 +129,8 @@ def test_each_message_is_answered_once_in_order_with_a_signed_claim(
         ("42", "more"),
     ]
     first = scripted.bodies[0]
-    assert first["sender"] == "telegram:42"
+    assert first["sender"] == channel_identity.sender_id("telegram", "42", SECRET)
+    assert "42" not in first["sender"].removeprefix("telegram:")  # not the user's id
     claim = channel_identity.verify(first["metadata"], SECRET, clock(), dt.timedelta(minutes=1))
     assert claim == channel_identity.ChannelClaim("telegram", "42", "+254712000001", "m42:1")
     with session_scope(engine) as session:

@@ -279,7 +279,7 @@ def test_text_and_button_press_reach_rasa_signed_and_answers_come_back(
     for body in rasa.bodies:
         claim = claim_of(body)
         assert claim is not None and claim.channel_user_id == str(USER) and claim.phone is None
-        assert body["sender"] == f"telegram:{USER}"
+        assert body["sender"] == channel_identity.sender_id("telegram", str(USER), SECRET)
     assert claim_of(rasa.bodies[1]).message_id == f"c{press['callback_query']['id']}"
 
 

@@ -8,14 +8,7 @@ temporary folder), since the machine's shared server must not be stopped.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
-import glob
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,71 +24,13 @@ from bot.db import models
 from bot.db.migrate import upgrade
 from bot.db.session import make_engine, session_scope
 from bot.i18n import gettext
-
-BIN = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Postgres:
-    """A throwaway PostgreSQL cluster that a test may stop and start."""
-
-    def __init__(self, folder: Path) -> None:
-        self.data = folder / "data"
-        self.port = _free_port()
-        self.bin = Path(BIN[-1])
-        self.env = {**os.environ, "LC_ALL": "C.UTF-8"}
-        user = ["--username=wazi"]
-        self._run("initdb", "-D", str(self.data), "--auth=trust", "--no-sync", *user)
-        self.url = f"postgresql+psycopg://wazi@127.0.0.1:{self.port}/postgres"
-
-    def _run(self, program: str, *args: str) -> None:
-        command = [str(self.bin / program), *args]
-        if os.geteuid() == 0:  # PostgreSQL refuses to run as root: as the postgres user
-            command = ["runuser", "-u", "postgres", "--", *command]
-            os.chown(self.data.parent, *_postgres_ids())
-            os.chmod(self.data.parent, 0o700)
-        subprocess.run(command, env=self.env, check=True, capture_output=True, timeout=120)
-
-    def start(self) -> None:
-        options = f"-p {self.port} -k {self.data.parent} -c listen_addresses=127.0.0.1 -F"
-        log = str(self.data.parent / "server.log")  # not our pipe: it would stay open
-        self._run(
-            "pg_ctl", "-D", str(self.data), "-l", log, "-o", options, "-w", "-t", "60", "start"
-        )
-
-    def stop(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "60", "stop")
-
-
-def _postgres_ids() -> tuple[int, int]:
-    import pwd
-
-    entry = pwd.getpwnam("postgres")
-    return entry.pw_uid, entry.pw_gid
+from tests.private_servers import Postgres, private_postgres
 
 
 @pytest.fixture
 def postgres() -> Iterator[Postgres]:
-    if not BIN:
-        pytest.fail("PostgreSQL's server programs are not installed (/usr/lib/postgresql)")
-    # Not under pytest's temporary folder: as root, the server runs as the postgres user,
-    # which cannot enter root's private folders.
-    folder = Path(tempfile.mkdtemp(prefix="wazi-pg-"))
-    try:
-        server = Postgres(folder)
-        server.start()
-        try:
-            yield server
-        finally:
-            with contextlib.suppress(subprocess.CalledProcessError):  # already stopped
-                server.stop()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    with private_postgres() as server:
+        yield server
 
 
 CONVERSATION = [

@@ -9,51 +9,23 @@ relay can send the message again.
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import select
 
-from bot import channel_identity
-from bot.channel_identity import ChannelClaim, sender_id
+from bot.channel_identity import sender_id
 from bot.channels.custom import CHART_REQUEST, REQUEST_CONTACT
 from bot.db.models import AuditEntry, ChatIdentity
 from bot.db.session import make_engine, session_scope
 from bot.devstack import Stack
 from bot.i18n import gettext
+from tests.e2e.relay_chat import RelayChat
 
 pytestmark = pytest.mark.e2e
 
 AMINA = ("+254712000001", "1988-04-12")  # demo client, Swahili
 MARIA = ("+525512000002", "1979-11-30")  # demo client, Spanish
-
-
-class RelayChat:
-    """A platform user talking to Rasa the way the relay does: signed claim, relay channel."""
-
-    def __init__(self, stack: Stack, channel: str, secret: bytes | None = None) -> None:
-        self.stack = stack
-        self.channel = channel
-        self.user_id = uuid.uuid4().hex[:12]
-        self.secret = stack.channel_secret if secret is None else secret
-
-    def post(self, text: str, phone: str | None = None) -> httpx.Response:
-        claim = ChannelClaim(self.channel, self.user_id, phone, uuid.uuid4().hex)
-        body = {
-            "sender": sender_id(self.channel, self.user_id),
-            "message": text,
-            "input_channel": self.channel,
-            "metadata": channel_identity.sign(claim, self.secret, dt.datetime.now(dt.UTC)),
-        }
-        return httpx.post(f"{self.stack.rasa_url}/webhooks/relay/webhook", json=body, timeout=60)
-
-    def say(self, text: str, phone: str | None = None) -> list[dict[str, Any]]:
-        response = self.post(text, phone)
-        response.raise_for_status()
-        return response.json()
 
 
 def _texts(answers: list[dict[str, Any]]) -> str:
@@ -142,7 +114,9 @@ def test_a_claim_with_a_wrong_signature_counts_for_nothing(stack: Stack) -> None
     asked = _texts(chat.say("what is my balance", phone=AMINA[0]))
     assert "phone number" in asked  # asked like an anonymous REST caller, no DOB-only shortcut
     assert _identity(stack, "whatsapp", chat.user_id) is None
-    rest_identity = _identity(stack, "rest", sender_id("whatsapp", chat.user_id))
+    rest_identity = _identity(
+        stack, "rest", sender_id("whatsapp", chat.user_id, stack.channel_secret)
+    )
     assert rest_identity is not None and rest_identity.client_id is None
 
 
