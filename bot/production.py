@@ -78,7 +78,8 @@ def topology(settings: Settings) -> Topology:
 
 
 def tracker_store(url: str) -> dict[str, object]:
-    """Rasa's SQL tracker store settings for a PostgreSQL URL; Rasa creates the database."""
+    """Rasa's SQL tracker store settings for a PostgreSQL URL (Wazi's subclass that masks the
+    identity check's answers, ``bot/rasa_tracker_store.py``); Rasa creates the database."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "postgresql" or not parsed.database:
         raise SettingError(
@@ -86,7 +87,7 @@ def tracker_store(url: str) -> dict[str, object]:
             f"expected postgresql://user@host:port/database, got {url!r}",
         )
     store: dict[str, object] = {
-        "type": "SQL",
+        "type": "bot.rasa_tracker_store.MaskingSQLTrackerStore",  # Rasa's SQL, answers masked
         "dialect": "postgresql",
         "url": f"{parsed.host or '127.0.0.1'}:{parsed.port or 5432}",
         "db": parsed.database,

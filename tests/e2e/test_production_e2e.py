@@ -107,16 +107,20 @@ def test_a_conversation_alternating_between_replicas_keeps_its_form_and_verifica
     assert _expected(prod, BALANCE) in b.texts("what is my balance")
     assert _expected(prod, NEXT_PAYMENT) in a.texts("when is my next payment")
 
-    # Both replicas wrote to one conversation in PostgreSQL.
-    users = [e["text"] for e in _tracker_events(prod, sender) if e["event"] == "user"]
+    # Both replicas wrote to one conversation in PostgreSQL, with the identity check's answers
+    # masked (bot/rasa_tracker_store.py): the phone and the birth date are nowhere in it.
+    events = _tracker_events(prod, sender)
+    users = [e["text"] for e in events if e["event"] == "user"]
     assert users == [
         '/choose_language{"language": "en"}',
         "when is my next payment",
-        AMINA_PHONE,
-        AMINA_BIRTH,
+        "***",
+        "***",
         "what is my balance",
         "when is my next payment",
     ]
+    stored = json.dumps(events)
+    assert AMINA_PHONE not in stored and "1988" not in stored and "+254712000001" not in stored
 
 
 def test_concurrent_turns_of_one_conversation_run_one_at_a_time(prod):

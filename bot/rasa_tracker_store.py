@@ -1,0 +1,155 @@
+"""Rasa's SQL tracker store, keeping the answers to the identity check masked.
+
+A conversation's events are kept in PostgreSQL in the production profile. The phone number and
+the birth date a client types for the identity check would be kept with them, readable by
+anyone with access to that database, for as long as the conversation is kept. This store writes
+them masked: a message typed while the identity form asks for the phone number or the birth
+date is stored as ``***`` (its text and the text in its parse data), and so are the Telegram
+and WhatsApp adapters' signed claims in message metadata (a user's id and phone number). The
+check itself ran in the same turn, on the real answer, before the turn was saved; later turns,
+complaint transcripts and handoff transcripts only ever see the mask. The values of the two
+slots are needed by the next turn (the phone until the birth date is checked), so they are
+stored encrypted (Fernet, with a key derived from ``WAZI_CHANNEL_SECRET``) and decrypted when
+Rasa reads the conversation back; without the secret, or for a value that does not decrypt,
+the slot comes back empty and the form asks again.
+
+It runs inside Rasa's environment (``bot/production.py`` names it in Rasa's endpoints as
+``type: bot.rasa_tracker_store.MaskingSQLTrackerStore``) and imports nothing else from Wazi.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Sequence
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import ActiveLoop, Event, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+logger = logging.getLogger(__name__)
+
+MASK = "***"
+FORM = "verification_form"
+SECRET_SLOTS = frozenset({"phone_number", "date_of_birth"})
+ENCRYPTED = "fernet:"  # a stored identity slot value, encrypted
+CLAIM_KEY = "wazi_identity"  # the adapters' signed claim in message metadata (a phone number)
+
+
+def _answers_identity_check(events: Sequence[Event], index: int) -> bool:
+    """Whether the user message at ``index`` was typed while the identity form asked for the
+    phone number or the birth date."""
+    requested = loop = None
+    for event in reversed(events[:index]):
+        if requested is None and isinstance(event, SlotSet) and event.key == "requested_slot":
+            requested = event.value or ""
+        if loop is None and isinstance(event, ActiveLoop):
+            loop = event.name or ""
+        if requested is not None and loop is not None:
+            break
+    return loop == FORM and requested in SECRET_SLOTS
+
+
+def masked(events: Sequence[Event], index: int) -> dict[str, Any]:
+    """The event at ``index`` as stored: its ``as_dict()``, masked where it holds an answer to
+    the identity check."""
+    event = events[index]
+    data = event.as_dict()
+    if isinstance(event, UserUttered) and _answers_identity_check(events, index):
+        data["text"] = MASK
+        if isinstance(data.get("parse_data"), dict):
+            data["parse_data"]["text"] = MASK
+    elif isinstance(event, SlotSet) and event.key in SECRET_SLOTS and event.value is not None:
+        data["value"] = _encrypt(str(event.value))
+    return _without_claims(data)
+
+
+def _fernet() -> Fernet | None:
+    secret = os.environ.get("WAZI_CHANNEL_SECRET", "").strip()
+    if not secret:
+        return None
+    key = hashlib.sha256(b"wazi-tracker-slots:" + secret.encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def _encrypt(value: str) -> str:
+    fernet = _fernet()
+    return ENCRYPTED + fernet.encrypt(value.encode()).decode() if fernet else MASK
+
+
+def _decrypt(value: object) -> object:
+    """A stored slot value as the conversation knew it (None when it cannot be read)."""
+    if not isinstance(value, str) or not value.startswith(ENCRYPTED):
+        return None if value == MASK else value
+    fernet = _fernet()
+    try:
+        return fernet.decrypt(value.removeprefix(ENCRYPTED).encode()).decode() if fernet else None
+    except InvalidToken:
+        return None
+
+
+def readable(data: dict[str, Any]) -> dict[str, Any]:
+    """A stored event as Rasa reads it back: the identity slots decrypted."""
+    if data.get("event") == "slot" and data.get("name") in SECRET_SLOTS:
+        return {**data, "value": _decrypt(data.get("value"))}
+    return data
+
+
+def _without_claims(value: Any) -> Any:
+    """``value`` with every signed channel claim masked: it served its turn, and it holds the
+    WhatsApp or Telegram user's id and phone (message metadata, ``session_started_metadata``)."""
+    if isinstance(value, dict):
+        return {
+            key: MASK if key == CLAIM_KEY else _without_claims(item) for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_without_claims(item) for item in value]
+    return value
+
+
+class MaskingSQLTrackerStore(SQLTrackerStore):
+    """``SQLTrackerStore`` whose stored events never hold an identity-check answer."""
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Rasa 3.6's ``SQLTrackerStore.save``, with each new event masked before storing."""
+        await self.stream_events(tracker)
+        events = list(tracker.events)
+        with self.session_scope() as session:
+            stored = self._event_query(
+                session, tracker.sender_id, fetch_events_from_all_sessions=False
+            ).count()
+            for index in range(stored, len(events)):
+                data = masked(events, index)
+                session.add(
+                    self.SQLEvent(
+                        sender_id=tracker.sender_id,
+                        type_name=events[index].type_name,
+                        timestamp=data.get("timestamp"),
+                        intent_name=data.get("parse_data", {})
+                        .get("intent", {})
+                        .get(INTENT_NAME_KEY),
+                        action_name=data.get("name"),
+                        data=json.dumps(data),
+                    )
+                )
+            session.commit()
+        logger.debug("Tracker with sender_id '%s' stored to database", tracker.sender_id)
+
+    async def _retrieve(
+        self, sender_id: str, fetch_events_from_all_sessions: bool
+    ) -> DialogueStateTracker | None:
+        """Rasa 3.6's ``SQLTrackerStore._retrieve``, with the identity slots decrypted."""
+        with self.session_scope() as session:
+            rows = self._event_query(
+                session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
+            ).all()
+            events = [readable(json.loads(row.data)) for row in rows]
+        if self.domain and events:
+            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        return None
