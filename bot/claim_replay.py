@@ -40,9 +40,10 @@ def first_use(
     """Whether the claim signed at ``issued_at`` comes with ``rasa_message_id`` and has come
     with no other message; remembers it for ``keep`` (at least as long as a claim verifies)."""
     key = replay_key(claim, issued_at)
-    session.execute(delete(ClaimUse).where(ClaimUse.first_seen < now - keep))
-    seen = session.get(ClaimUse, key)
+    seen = session.get(ClaimUse, key)  # the turn's other actions find it here: one read each
     if seen is None:
+        # A new claim, once per message: the time to forget those that can no longer verify.
+        session.execute(delete(ClaimUse).where(ClaimUse.first_seen < now - keep))
         try:
             with session.begin_nested():
                 session.add(

@@ -13,39 +13,8 @@ from hypothesis import strategies as st
 from bot.loans.terms import LoanTerms, Payment
 from bot.loans.terms_json import InputError, payments_from_json, terms_from_json
 from tests.fuzz.conftest import FUZZ, JSON_VALUES, NASTY_INT, NASTY_TEXT, mutated
+from tests.loans.terms_samples import FULL, L1001
 
-# The loan of tests/loans/test_terms_json.py, once as it is and once with every optional part.
-L1001: dict[str, Any] = {
-    "principal": "50000.00",
-    "currency": "KES",
-    "disbursement_date": "2026-09-01",
-    "first_payment_date": "2026-10-01",
-    "frequency": "monthly",
-    "installments": 12,
-    "interest_method": "declining_equal_installment",
-    "rate": "24",
-    "rate_period": "year",
-    "fees": [
-        {"name": "processing", "kind": "percent_of_principal", "amount": "2", "when": "deducted"},
-        {
-            "name": "credit life",
-            "kind": "percent_of_principal",
-            "amount": 1,
-            "when": "deducted",
-            "category": "insurance",
-        },
-    ],
-}
-FULL: dict[str, Any] = {
-    **L1001,
-    "taxes": {"interest_percent": "16", "fees_percent": "16"},
-    "compulsory_savings": {"deposit_kind": "fixed", "deposit_amount": "1000"},
-    "grace_periods": 1,
-    "penalty": {"kind": "fixed", "grace_days": 2, "amount": "100", "cap": "300"},
-    "prepayment": {"interest": "current_period", "fee_kind": "fixed", "fee_amount": 50},
-    "installment_multiple": "50",
-    "allocation_order": ["interest", "principal", "fees", "penalties"],
-}
 PAYMENTS: dict[str, Any] = {
     "payments": [
         {"date": "2026-10-01", "amount": "4727.98"},

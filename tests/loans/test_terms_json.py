@@ -19,43 +19,11 @@ from bot.loans.terms import (
     RatePeriod,
 )
 from bot.loans.terms_json import InputError, payments_from_json, terms_from_json
-
-L1001 = {
-    "principal": "50000.00",
-    "currency": "KES",
-    "disbursement_date": "2026-09-01",
-    "first_payment_date": "2026-10-01",
-    "frequency": "monthly",
-    "installments": 12,
-    "interest_method": "declining_equal_installment",
-    "rate": "24",
-    "rate_period": "year",
-    "fees": [
-        {"name": "processing", "kind": "percent_of_principal", "amount": "2", "when": "deducted"},
-        {
-            "name": "credit life",
-            "kind": "percent_of_principal",
-            "amount": 1,
-            "when": "deducted",
-            "category": "insurance",
-        },
-    ],
-}
+from tests.loans.terms_samples import FULL, L1001
 
 
 def test_full_terms_are_read() -> None:
-    terms = terms_from_json(
-        {
-            **L1001,
-            "taxes": {"interest_percent": "16", "fees_percent": "16"},
-            "compulsory_savings": {"deposit_kind": "fixed", "deposit_amount": "1000"},
-            "grace_periods": 1,
-            "penalty": {"kind": "fixed", "grace_days": 2, "amount": "100", "cap": "300"},
-            "prepayment": {"interest": "current_period", "fee_kind": "fixed", "fee_amount": 50},
-            "installment_multiple": "50",
-            "allocation_order": ["interest", "principal", "fees", "penalties"],
-        }
-    )
+    terms = terms_from_json(FULL)
     assert terms.principal == Decimal("50000.00")
     assert terms.first_due_date == dt.date(2026, 10, 1)
     assert terms.frequency is Frequency.MONTHLY
