@@ -1,7 +1,10 @@
-"""The identity check form: phone number, then date of birth, matched against the client."""
+"""The identity check form: phone number, then date of birth, matched against the client;
+then the one-time linking code from the loan card where the institution wants it
+(``WAZI_VERIFY_LINK_CODE``)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -21,6 +24,7 @@ from actions.context import (
 from bot.channels.custom import REQUEST_CONTACT
 from bot.i18n import N_, gettext, language_of, translations_for
 from bot.identity import (
+    Attempt,
     Outcome,
     is_verified,
     locked_until,
@@ -29,6 +33,7 @@ from bot.identity import (
     unlink,
     verify,
 )
+from bot.link_codes import normalise
 from bot.loan_source import UNAVAILABLE, LoanSourceUnavailable
 
 logger = logging.getLogger(__name__)
@@ -71,6 +76,17 @@ ASK_BIRTH_DATE = N_(
     "For example 1990-04-12 (year-month-day) or 12/04/1990 (day/month/year)."
 )
 
+# WAZI_VERIFY_LINK_CODE: the code the loan officer handed over, printed on the loan card.
+ASK_LINK_CODE = N_(
+    "Thank you. Last step: what is the linking code on your loan card? It has 8 letters and "
+    "numbers, for example K7QM-3XPA. If you do not have it, please ask your loan officer."
+)
+NOT_A_LINK_CODE = N_(
+    "That does not look like a linking code. It has 8 letters and numbers, for example "
+    "K7QM-3XPA, and is printed on your loan card."
+)
+LINK_CODE = "link_code"
+
 
 def _mismatch(tracker: Tracker, left: int) -> str:
     catalog = translations_for(language_of(tracker.get_slot("language")))
@@ -100,6 +116,35 @@ def _request_contact(dispatcher: CollectingDispatcher, tracker: Tracker, message
     dispatcher.utter_message(custom={REQUEST_CONTACT: {"text": _say(tracker, message)}})
 
 
+def _check(
+    dispatcher: CollectingDispatcher, tracker: Tracker, born: dt.date, link_code: str | None
+) -> Attempt | None:
+    """The identity check on this conversation's answers; None (and the person told) when the
+    loan source cannot answer, which is not a failed attempt: nothing was checked."""
+    whatsapp_phone = _proven_phone(tracker, "whatsapp")
+    if whatsapp_phone is not None:
+        phones = [whatsapp_phone]
+    else:
+        typed = tracker.get_slot("phone_number") or ""
+        phones = phone_candidates(typed, settings().phone_regions)
+    try:
+        with db() as session:
+            return verify(
+                session,
+                identity(session, tracker),
+                phones,
+                born,
+                now(),
+                verification_policy(),
+                loan_source(),
+                link_code=link_code,
+            )
+    except LoanSourceUnavailable as exc:
+        logger.warning("identity check not possible, loan source unavailable: %s", exc)
+        dispatcher.utter_message(text=_say(tracker, UNAVAILABLE))
+        return None
+
+
 class ValidateVerificationForm(FormValidationAction):
     def name(self) -> str:
         return "validate_verification_form"
@@ -116,9 +161,12 @@ class ValidateVerificationForm(FormValidationAction):
             person = identity(session, tracker)
             if is_verified(person) or locked_until(person, now()) is not None:
                 return []
+        skipped = set() if settings().verify_link_code else {LINK_CODE}
         if _proven_phone(tracker, "whatsapp"):
-            return [slot for slot in domain_slots if slot != "phone_number"]
-        return domain_slots
+            skipped.add("phone_number")
+        if not skipped:
+            return domain_slots
+        return [slot for slot in domain_slots if slot not in skipped]
 
     def validate_phone_number(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
@@ -142,31 +190,16 @@ class ValidateVerificationForm(FormValidationAction):
     def validate_date_of_birth(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
     ) -> dict[str, Any]:
-        """Check the phone number and date of birth together against the client records."""
+        """Check the phone number and date of birth together against the client records (with
+        the linking code on, only read the date: all three are checked together after it)."""
         born = parse_birth_date(value, settings().today()) if isinstance(value, str) else None
         if born is None:
             dispatcher.utter_message(text=_say(tracker, NOT_A_DATE))
             return {"date_of_birth": None}
-        whatsapp_phone = _proven_phone(tracker, "whatsapp")
-        if whatsapp_phone is not None:
-            phones = [whatsapp_phone]
-        else:
-            typed = tracker.get_slot("phone_number") or ""
-            phones = phone_candidates(typed, settings().phone_regions)
-        try:
-            with db() as session:
-                result = verify(
-                    session,
-                    identity(session, tracker),
-                    phones,
-                    born,
-                    now(),
-                    verification_policy(),
-                    loan_source(),
-                )
-        except LoanSourceUnavailable as exc:  # not a failed attempt: nothing was checked
-            logger.warning("identity check not possible, loan source unavailable: %s", exc)
-            dispatcher.utter_message(text=_say(tracker, UNAVAILABLE))
+        if settings().verify_link_code:
+            return {"date_of_birth": value}
+        result = _check(dispatcher, tracker, born, None)
+        if result is None:
             return {"date_of_birth": None}  # trying again is giving the date again
         if result.outcome is Outcome.VERIFIED:
             return {"date_of_birth": value, "verified": True, "language": result.language}
@@ -174,6 +207,33 @@ class ValidateVerificationForm(FormValidationAction):
             return {"phone_number": None, "date_of_birth": None, "requested_slot": None}
         dispatcher.utter_message(text=_mismatch(tracker, result.attempts_left))
         return {"phone_number": None, "date_of_birth": None}
+
+    def validate_link_code(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
+        """Check the phone number, date of birth and linking code together; a wrong code fails
+        like a wrong date. The code is never kept in the conversation."""
+        if not isinstance(value, str) or normalise(value) is None:
+            dispatcher.utter_message(text=_say(tracker, NOT_A_LINK_CODE))
+            return {LINK_CODE: None}
+        typed_date = tracker.get_slot("date_of_birth")
+        born = (
+            parse_birth_date(typed_date, settings().today())
+            if isinstance(typed_date, str)
+            else None
+        )
+        if born is None:  # the date did not survive (a tracker store that cannot read it)
+            return {"date_of_birth": None, LINK_CODE: None}
+        result = _check(dispatcher, tracker, born, value)
+        if result is None:
+            return {LINK_CODE: None}  # trying again is giving the code again
+        if result.outcome is Outcome.VERIFIED:
+            return {LINK_CODE: None, "verified": True, "language": result.language}
+        cleared = {"phone_number": None, "date_of_birth": None, LINK_CODE: None}
+        if result.outcome is Outcome.LOCKED:
+            return {**cleared, "requested_slot": None}
+        dispatcher.utter_message(text=_mismatch(tracker, result.attempts_left))
+        return cleared
 
 
 class ActionAskPhoneNumber(Action):
@@ -206,6 +266,18 @@ class ActionAskBirthDate(Action):
         dispatcher.utter_message(
             text=_say(tracker, ASK_BIRTH_DATE_WHATSAPP if first else ASK_BIRTH_DATE)
         )
+        return []
+
+
+class ActionAskLinkCode(Action):
+    def name(self) -> str:
+        return "action_ask_verification_form_link_code"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Ask for the linking code on the loan card (``WAZI_VERIFY_LINK_CODE``)."""
+        dispatcher.utter_message(text=_say(tracker, ASK_LINK_CODE))
         return []
 
 

@@ -19,13 +19,13 @@ from typing import Concatenate, ParamSpec, TypeVar
 
 import click
 from babel import Locale
-from sqlalchemy import Engine, make_url, select
+from sqlalchemy import Engine, func, make_url, select
 
-from bot import demo, retention, settings, staff
+from bot import demo, link_codes, retention, settings, staff
 from bot.complaints import store as complaint_store
 from bot.complaints.spool import spool_in
 from bot.db.migrate import current_revision, upgrade
-from bot.db.models import StaffRole, StaffUser
+from bot.db.models import Loan, StaffRole, StaffUser
 from bot.db.session import check_connection, make_engine, session_scope
 from bot.demo_complaints import seed_complaints
 from bot.fineract.client import FineractClient, FineractError, FineractNotFound, FineractRefused
@@ -365,6 +365,36 @@ def staff_add(
     except staff.StaffError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"staff user {username} added ({role})")
+
+
+@cli.group("link-code")
+def link_code_group() -> None:
+    """One-time linking codes for the identity check (WAZI_VERIFY_LINK_CODE)."""
+
+
+@link_code_group.command("issue")
+@click.argument("account")
+@click.option(
+    "--by",
+    "issued_by",
+    default="cli",
+    show_default=True,
+    help="Who hands the code to the client (kept in the audit log).",
+)
+@connected
+def link_code_issue(obj: Context, account: str, issued_by: str) -> None:
+    """Issue a new linking code to the client with loan ACCOUNT and print it (the only time it
+    is shown); the client's older unused codes stop working."""
+    with session_scope(obj.engine) as session:
+        loan = session.scalar(
+            select(Loan).where(func.upper(Loan.account_no) == account.strip().upper())
+        )
+        if loan is None:
+            raise click.ClickException(f"no loan has the account number {account.strip()!r}")
+        now = dt.datetime.now(dt.UTC)
+        code = link_codes.issue(session, loan.client, issued_by, now)
+        expires = (now + dt.timedelta(days=link_codes.VALID_DAYS)).date()
+        click.echo(f"{code} (for the client of {loan.account_no}, valid until {expires})")
 
 
 @cli.group("fineract")

@@ -1,8 +1,10 @@
 """Who is writing: chat identities, and checking them against a client's phone and birth date.
 
 A chat identity (one user on one channel) is linked to a client only after the person gives
-the client's registered phone number and date of birth. Answers never reveal whether a phone
-number is registered: a wrong phone and a wrong date fail the same way. Too many failures lock
+the client's registered phone number and date of birth, and, where the institution wants it
+(``WAZI_VERIFY_LINK_CODE``), the one-time linking code from their loan card
+(``bot.link_codes``). Answers never reveal whether a phone number is registered: a wrong phone,
+a wrong date and a wrong code fail the same way. Too many failures lock
 the chat identity for a while. Every attempt is written to the audit log, without the values.
 """
 
@@ -18,6 +20,7 @@ import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import link_codes
 from bot.db.models import AuditEntry, ChatIdentity
 from bot.i18n import language_of
 from bot.loan_source import DatabaseLoans, LoanSource
@@ -165,11 +168,14 @@ def verify(
     now: dt.datetime,
     policy: Policy,
     source: LoanSource | None = None,
+    link_code: str | None = None,
 ) -> Attempt:
     """Check a phone number and a birth date; link the identity to the client on a match.
 
     ``source`` finds the client (Wazi's database unless told). When it raises
     ``LoanSourceUnavailable`` the exception goes to the caller and no attempt is counted.
+    ``link_code``, when given, is what the person typed as their linking code: it must also be
+    the client's current code, which is then used up (a wrong phone or date leaves it unused).
     """
     if (until := locked_until(identity, now)) is not None:
         _audit(session, identity, "identity.refused", reason="locked")
@@ -178,6 +184,12 @@ def verify(
     client = None
     if phones and born is not None:
         client = (source or DatabaseLoans()).find_client(session, phones, born)
+    if (
+        client is not None
+        and link_code is not None
+        and not link_codes.use(session, client, link_code, identity.id, now)
+    ):
+        client = None  # a wrong code fails like a wrong date
 
     if client is not None:
         identity.client_id = client.id

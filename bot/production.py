@@ -87,7 +87,8 @@ def tracker_store(url: str) -> dict[str, object]:
             f"expected postgresql://user@host:port/database, got {url!r}",
         )
     store: dict[str, object] = {
-        "type": "bot.rasa_tracker_store.MaskingSQLTrackerStore",  # Rasa's SQL, answers masked
+        # Rasa's SQL store, answers masked, history deleted when a client asks
+        "type": "bot.rasa_forgetting.ForgettingSQLTrackerStore",
         "dialect": "postgresql",
         "url": f"{parsed.host or '127.0.0.1'}:{parsed.port or 5432}",
         "db": parsed.database,

@@ -3,15 +3,18 @@
 A conversation's events are kept in PostgreSQL in the production profile. The phone number and
 the birth date a client types for the identity check would be kept with them, readable by
 anyone with access to that database, for as long as the conversation is kept. This store writes
-them masked: a message typed while the identity form asks for the phone number or the birth
-date is stored as ``***`` (its text and the text in its parse data), and so are the Telegram
+them masked: a message typed while the identity form asks for the phone number, the birth
+date or the one-time linking code (``WAZI_VERIFY_LINK_CODE``) is stored as ``***`` (its text
+and the text in its parse data), and so are the Telegram
 and WhatsApp adapters' signed claims in message metadata (a user's id and phone number). The
 check itself ran in the same turn, on the real answer, before the turn was saved; later turns,
 complaint transcripts and handoff transcripts only ever see the mask. The values of the two
 slots are needed by the next turn (the phone until the birth date is checked), so they are
 stored encrypted (Fernet, with a key derived from ``WAZI_CHANNEL_SECRET``) and decrypted when
 Rasa reads the conversation back; without the secret, or for a value that does not decrypt,
-the slot comes back empty and the form asks again.
+the slot comes back empty and the form asks again. The linking code's slot is not needed
+after its own turn (the check runs then, and empties it), so its value is stored as ``***``
+and read back empty.
 
 It runs inside Rasa's environment (``bot/production.py`` names it in Rasa's endpoints as
 ``type: bot.rasa_tracker_store.MaskingSQLTrackerStore``) and imports nothing else from Wazi.
@@ -37,14 +40,16 @@ logger = logging.getLogger(__name__)
 
 MASK = "***"
 FORM = "verification_form"
-SECRET_SLOTS = frozenset({"phone_number", "date_of_birth"})
+SECRET_SLOTS = frozenset({"phone_number", "date_of_birth"})  # stored encrypted
+MASKED_SLOTS = frozenset({"link_code"})  # stored as the mask: never needed by a later turn
+ANSWER_SLOTS = SECRET_SLOTS | MASKED_SLOTS  # what is typed while the form asks these is masked
 ENCRYPTED = "fernet:"  # a stored identity slot value, encrypted
 CLAIM_KEY = "wazi_identity"  # the adapters' signed claim in message metadata (a phone number)
 
 
 def _answers_identity_check(events: Sequence[Event], index: int) -> bool:
     """Whether the user message at ``index`` was typed while the identity form asked for the
-    phone number or the birth date."""
+    phone number, the birth date or the linking code."""
     requested = loop = None
     for event in reversed(events[:index]):
         if requested is None and isinstance(event, SlotSet) and event.key == "requested_slot":
@@ -53,7 +58,7 @@ def _answers_identity_check(events: Sequence[Event], index: int) -> bool:
             loop = event.name or ""
         if requested is not None and loop is not None:
             break
-    return loop == FORM and requested in SECRET_SLOTS
+    return loop == FORM and requested in ANSWER_SLOTS
 
 
 def masked(events: Sequence[Event], index: int) -> dict[str, Any]:
@@ -67,6 +72,8 @@ def masked(events: Sequence[Event], index: int) -> dict[str, Any]:
             data["parse_data"]["text"] = MASK
     elif isinstance(event, SlotSet) and event.key in SECRET_SLOTS and event.value is not None:
         data["value"] = _encrypt(str(event.value))
+    elif isinstance(event, SlotSet) and event.key in MASKED_SLOTS and event.value is not None:
+        data["value"] = MASK
     return _without_claims(data)
 
 
@@ -95,9 +102,12 @@ def _decrypt(value: object) -> object:
 
 
 def readable(data: dict[str, Any]) -> dict[str, Any]:
-    """A stored event as Rasa reads it back: the identity slots decrypted."""
+    """A stored event as Rasa reads it back: the identity slots decrypted, the masked ones
+    empty."""
     if data.get("event") == "slot" and data.get("name") in SECRET_SLOTS:
         return {**data, "value": _decrypt(data.get("value"))}
+    if data.get("event") == "slot" and data.get("name") in MASKED_SLOTS:
+        return {**data, "value": None}
     return data
 
 

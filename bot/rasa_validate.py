@@ -28,6 +28,7 @@ COMMAND_INTENTS = frozenset(
         "lesson_answer",
         "lesson_listen",
         "complaint_feedback",
+        "data_delete_confirm",
     }
 )
 

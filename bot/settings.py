@@ -89,6 +89,13 @@ SETTINGS: tuple[Setting, ...] = (
         "How long a chat identity stays locked after too many failed checks.",
     ),
     Setting(
+        "WAZI_VERIFY_LINK_CODE",
+        "false",
+        "`true`: the identity check also asks for the one-time linking code the loan officer "
+        "hands the client at disbursement (printed on the loan card from the dashboard's client "
+        "page, or `wazi link-code issue`). `false`: the phone number and date of birth only.",
+    ),
+    Setting(
         "WAZI_PHONE_REGIONS",
         "KE,MX,SN,IN,UG",
         "Countries (ISO 3166 codes) whose national phone formats are accepted "
@@ -322,6 +329,17 @@ def _int(name: str, minimum: int = 0, maximum: int | None = None) -> int:
     return value
 
 
+_TRUE = frozenset({"true", "yes", "on", "1"})
+_FALSE = frozenset({"false", "no", "off", "0"})
+
+
+def _bool(name: str) -> bool:
+    raw = _env(name) or _default(name)
+    if raw.lower() not in _TRUE | _FALSE:
+        raise SettingError(name, f"expected true or false, got {raw!r}")
+    return raw.lower() in _TRUE
+
+
 def _port(name: str) -> int:
     return _int(name, minimum=1, maximum=65535)
 
@@ -411,6 +429,7 @@ class Settings:
     lock_store_url: str = "redis://127.0.0.1:6379/1"
     lock_store_prefix: str = "wazi"
     rasa_token: str | None = None
+    verify_link_code: bool = False
 
     @property
     def whatsapp_enabled(self) -> bool:
@@ -626,6 +645,7 @@ def load(regulators_file: Path = REGULATORS_FILE) -> Settings:
         lock_store_url=_env("WAZI_LOCK_STORE_URL") or _default("WAZI_LOCK_STORE_URL"),
         lock_store_prefix=_env("WAZI_LOCK_STORE_PREFIX") or _default("WAZI_LOCK_STORE_PREFIX"),
         rasa_token=_rasa_token(),
+        verify_link_code=_bool("WAZI_VERIFY_LINK_CODE"),
     )
 
 

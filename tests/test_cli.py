@@ -7,7 +7,12 @@ import re
 import subprocess
 from pathlib import Path
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from bot.cli import LESSONS_DIR
+from bot.db.models import LinkCode
+from bot.db.session import make_engine
 from tests.cli_run import WAZI, run_wazi
 
 
@@ -61,13 +66,13 @@ def test_demo_seed_migrates_seeds_and_summarises(sqlite_env: dict[str, str]) -> 
 
     check = run_wazi("db", "check", **sqlite_env)
     assert check.returncode == 0, check.stderr
-    assert "revision 0007" in check.stdout
+    assert "revision 0009" in check.stdout
 
 
 def test_db_upgrade_creates_the_schema(sqlite_env: dict[str, str]) -> None:
     result = run_wazi("db", "upgrade", **sqlite_env)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ["database schema at revision 0007"]
+    assert result.stdout.splitlines() == ["database schema at revision 0009"]
 
 
 def test_settings_markdown_lists_every_setting(sqlite_env: dict[str, str]) -> None:
@@ -120,3 +125,35 @@ def test_complaints_sweep_on_an_empty_database(sqlite_env: dict[str, str]) -> No
     result = run_wazi("complaints", "sweep", **sqlite_env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["0 complaints escalated (today 2026-11-25)"]
+
+
+def test_link_code_issue_prints_a_new_code_once(sqlite_env: dict[str, str]) -> None:
+    seeded = run_wazi("demo", "seed", **sqlite_env)
+    assert seeded.returncode == 0, seeded.stderr
+    result = run_wazi("link-code", "issue", "l-1001", "--by", "wanjiru", **sqlite_env)
+    assert result.returncode == 0, result.stderr
+    (line,) = result.stdout.splitlines()
+    shown = re.fullmatch(
+        r"([2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}) \(for the client of L-1001, valid until "
+        r"\d{4}-\d{2}-\d{2}\)",
+        line,
+    )
+    assert shown is not None, line
+    again = run_wazi("link-code", "issue", "L-1001", **sqlite_env)
+    assert again.returncode == 0, again.stderr
+    engine = make_engine(sqlite_env["WAZI_DATABASE_URL"])
+    try:
+        with Session(engine) as session:
+            rows = session.scalars(select(LinkCode).order_by(LinkCode.id)).all()
+            assert [(row.issued_by, row.voided_at is None) for row in rows] == [
+                ("wanjiru", False),  # the second code replaced it
+                ("cli", True),
+            ]
+            assert all(shown.group(1).replace("-", "") not in row.code_hash for row in rows)
+    finally:
+        engine.dispose()
+
+    unknown = run_wazi("link-code", "issue", "L-9999", **sqlite_env)
+    assert unknown.returncode == 2
+    assert unknown.stdout == ""
+    assert unknown.stderr.splitlines() == ["wazi: error: no loan has the account number 'L-9999'"]

@@ -8,7 +8,8 @@ import json
 import pytest
 from sqlalchemy import Engine, select
 
-from bot.db.models import AuditEntry, ChatIdentity, Client
+from bot import link_codes
+from bot.db.models import AuditEntry, ChatIdentity, Client, LinkCode
 from bot.db.session import session_scope
 from bot.identity import (
     Attempt,
@@ -105,7 +106,12 @@ def add_client(engine: Engine) -> int:
 
 
 def attempt(
-    engine: Engine, user: str, phone_text: str, born_text: str, now: dt.datetime = NOW
+    engine: Engine,
+    user: str,
+    phone_text: str,
+    born_text: str,
+    now: dt.datetime = NOW,
+    link_code: str | None = None,
 ) -> Attempt:
     """One check, in its own transaction, as the identity form runs it."""
     with session_scope(engine) as session:
@@ -117,6 +123,7 @@ def attempt(
             parse_birth_date(born_text, now.date()),
             now,
             POLICY,
+            link_code=link_code,
         )
 
 
@@ -131,7 +138,10 @@ def audit_rows(engine: Engine, user: str) -> list[AuditEntry]:
         return list(
             session.scalars(
                 select(AuditEntry)
-                .where(AuditEntry.subject_id == identity_id)
+                .where(
+                    AuditEntry.subject_type == "chat_identity",
+                    AuditEntry.subject_id == identity_id,
+                )
                 .order_by(AuditEntry.id)
             )
         )
@@ -240,3 +250,89 @@ def test_a_lock_that_ended_gives_three_fresh_attempts(engine: Engine) -> None:
     assert attempt(engine, "chat-1", PHONE, "1999-01-01", later) == Attempt(
         Outcome.MISMATCH, attempts_left=2
     )
+
+
+# --- verify() with the linking code (WAZI_VERIFY_LINK_CODE) --------------------------------
+
+
+def issue_code(engine: Engine, client_id: int) -> str:
+    with session_scope(engine) as session:
+        client = session.get(Client, client_id)
+        assert client is not None
+        return link_codes.issue(session, client, "wanjiru", NOW - dt.timedelta(days=1))
+
+
+def stored_code(engine: Engine, client_id: int) -> LinkCode:
+    with session_scope(engine) as session:
+        return session.scalars(select(LinkCode).where(LinkCode.client_id == client_id)).one()
+
+
+def other_code(code: str) -> str:
+    """A well-formed code that is not ``code``."""
+    return "23456789" if code.replace("-", "") != "23456789" else "98765432"
+
+
+def test_the_right_code_with_the_right_details_links_and_uses_the_code(engine: Engine) -> None:
+    client_id = add_client(engine)
+    code = issue_code(engine, client_id)
+    result = attempt(engine, "chat-1", PHONE, "1988-04-12", link_code=code.lower())
+    assert result == Attempt(Outcome.VERIFIED, client_id=client_id, language="sw")
+    identity = stored_identity(engine, "chat-1")
+    assert identity.client_id == client_id
+    row = stored_code(engine, client_id)
+    assert (row.used_at, row.used_by) == (NOW, identity.id)
+    rows = audit_rows(engine, "chat-1")
+    assert [row.action for row in rows] == ["identity.verified"]
+    assert_no_personal_data(rows)
+
+    # The code is spent: another chat with the same details and code is refused.
+    again = attempt(engine, "chat-2", PHONE, "1988-04-12", link_code=code)
+    assert again == Attempt(Outcome.MISMATCH, attempts_left=2)
+    assert stored_identity(engine, "chat-2").client_id is None
+
+
+def test_a_wrong_code_fails_like_a_wrong_date_and_counts_toward_the_lock(engine: Engine) -> None:
+    client_id = add_client(engine)
+    code = issue_code(engine, client_id)
+    wrong_code = attempt(engine, "chat-1", PHONE, "1988-04-12", link_code=other_code(code))
+    wrong_date = attempt(engine, "chat-2", PHONE, "1988-04-13", link_code=code)
+    assert wrong_code == wrong_date == Attempt(Outcome.MISMATCH, attempts_left=2)
+    first, second = audit_rows(engine, "chat-1"), audit_rows(engine, "chat-2")
+    assert [(r.action, r.details) for r in first] == [(r.action, r.details) for r in second]
+    assert [r.action for r in first] == ["identity.failed"]
+
+    minute = dt.timedelta(minutes=1)
+    assert attempt(engine, "chat-1", PHONE, "1988-04-12", NOW + minute, "22222222").outcome is (
+        Outcome.MISMATCH
+    )
+    until = NOW + 2 * minute + dt.timedelta(minutes=15)
+    third = attempt(engine, "chat-1", PHONE, "1988-04-12", NOW + 2 * minute, other_code(code))
+    assert third == Attempt(Outcome.LOCKED, locked_until=until)
+    # Locked: even the right code is refused, and stays unused.
+    refused = attempt(engine, "chat-1", PHONE, "1988-04-12", NOW + 3 * minute, code)
+    assert refused.outcome is Outcome.LOCKED
+    assert stored_code(engine, client_id).used_at is None
+    assert_no_personal_data(audit_rows(engine, "chat-1"))
+
+
+def test_a_wrong_date_or_phone_leaves_the_code_unused(engine: Engine) -> None:
+    client_id = add_client(engine)
+    code = issue_code(engine, client_id)
+    assert attempt(engine, "chat-1", PHONE, "1988-04-13", link_code=code).outcome is (
+        Outcome.MISMATCH
+    )
+    assert attempt(engine, "chat-1", "+254712999999", "1988-04-12", link_code=code).outcome is (
+        Outcome.MISMATCH
+    )
+    assert stored_code(engine, client_id).used_at is None
+    assert attempt(engine, "chat-1", PHONE, "1988-04-12", link_code=code) == Attempt(
+        Outcome.VERIFIED, client_id=client_id, language="sw"
+    )
+    assert stored_code(engine, client_id).used_at == NOW
+
+
+def test_without_a_code_asked_the_date_alone_still_links(engine: Engine) -> None:
+    client_id = add_client(engine)
+    issue_code(engine, client_id)
+    assert attempt(engine, "chat-1", PHONE, "1988-04-12").outcome is Outcome.VERIFIED
+    assert stored_code(engine, client_id).used_at is None

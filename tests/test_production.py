@@ -72,7 +72,7 @@ def test_rasas_endpoints_use_the_balancer_postgresql_and_redis(prod_settings):
         "action_endpoint": {"url": "http://127.0.0.1:5055/webhook"},
         "nlg": {"url": "http://127.0.0.1:5056/nlg"},
         "tracker_store": {
-            "type": "bot.rasa_tracker_store.MaskingSQLTrackerStore",
+            "type": "bot.rasa_forgetting.ForgettingSQLTrackerStore",
             "dialect": "postgresql",
             "url": "127.0.0.1:5432",
             "db": "wazi_tracker",

@@ -39,6 +39,12 @@ CHECKS = textwrap.dedent(
     turn2 = [
         UserUttered("12/04/1988", {"name": "inform"}),
         SlotSet("date_of_birth", "1988-04-12"),
+        SlotSet("requested_slot", "link_code"),
+        BotUttered("What is the linking code on your loan card?"),
+        ActionExecuted("action_listen"),
+        UserUttered("k7qm 3xpa", {"name": "inform"}),
+        # The form's check empties the slot; stored as the mask even had it not.
+        SlotSet("link_code", "k7qm 3xpa"),
         SlotSet("verified", True),
         ActiveLoop(None),
         SlotSet("requested_slot", None),
@@ -62,6 +68,8 @@ CHECKS = textwrap.dedent(
         # The next turn needs the slots: they come back as they were.
         assert back.get_slot("phone_number") == "+254712000001"
         assert back.get_slot("date_of_birth") == "1988-04-12"
+        # The linking code is never needed again: it comes back empty.
+        assert back.get_slot("link_code") is None
         # Without the secret nobody reads them: the slots come back empty.
         os.environ["WAZI_CHANNEL_SECRET"] = "another secret of forty characters......"
         stranger = await store.retrieve("chat-1")
@@ -72,9 +80,12 @@ CHECKS = textwrap.dedent(
     rows = [r[0] for r in sqlite3.connect(db).execute("SELECT data FROM events ORDER BY id")]
     stored = "\\n".join(rows)
     assert "+254712000001" not in stored and "1988-04-12" not in stored, stored
-    # 2 messages x (text, parse_data text), 1 claim in the message's metadata (its copy in
-    # parse_data too), 1 in session_started_metadata; the 2 slot values encrypted
-    assert stored.count('"***"') == 7, stored
+    assert "k7qm" not in stored.lower() and "3xpa" not in stored.lower(), stored
+    # 3 messages x (text, parse_data text), 1 claim in the message's metadata (its copy in
+    # parse_data too), 1 in session_started_metadata, the linking code's slot value; the 2
+    # identity slot values encrypted
+    assert stored.count('"***"') == 10, stored
+    assert '"link_code", "value": "***"' in stored, stored
     assert stored.count('"fernet:') == 2, stored
     assert "what is my balance" in stored
     assert "12/04/1988 again, thanks" in stored  # after the form: kept as Rasa keeps it

@@ -25,11 +25,30 @@ def test_defaults(clean_env: pytest.MonkeyPatch) -> None:
     assert (loaded.actions_port, loaded.web_port) == (5055, 8000)
     assert loaded.rasa_url == "http://127.0.0.1:5005"
     assert (loaded.verify_max_failures, loaded.verify_lock_minutes) == (3, 15)
+    assert loaded.verify_link_code is False
 
 
 def test_wazi_today_replaces_today(clean_env: pytest.MonkeyPatch) -> None:
     clean_env.setenv("WAZI_TODAY", "2026-11-25")
     assert settings.load().today() == dt.date(2026, 11, 25)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("true", True), (" Yes ", True), ("1", True), ("ON", True), ("false", False), ("no", False)],
+)
+def test_the_linking_code_is_the_institutions_choice(
+    clean_env: pytest.MonkeyPatch, value: str, expected: bool
+) -> None:
+    clean_env.setenv("WAZI_VERIFY_LINK_CODE", value)
+    assert settings.load().verify_link_code is expected
+
+
+def test_a_bad_linking_code_choice_says_what_is_expected(clean_env: pytest.MonkeyPatch) -> None:
+    clean_env.setenv("WAZI_VERIFY_LINK_CODE", "Sometimes")
+    with pytest.raises(SettingError) as caught:
+        settings.load()
+    assert str(caught.value) == "WAZI_VERIFY_LINK_CODE: expected true or false, got 'Sometimes'"
 
 
 def test_data_dir_moves_the_default_database(clean_env: pytest.MonkeyPatch, tmp_path) -> None:
@@ -47,6 +66,7 @@ def test_data_dir_moves_the_default_database(clean_env: pytest.MonkeyPatch, tmp_
         ("WAZI_ACTIONS_PORT", "fifty"),
         ("WAZI_WEB_PORT", "70000"),
         ("WAZI_VERIFY_MAX_FAILURES", "0"),
+        ("WAZI_VERIFY_LINK_CODE", "maybe"),
         ("WAZI_PHONE_REGIONS", "KEN"),
         ("WAZI_LOG_LEVEL", "LOUD"),
         ("WAZI_COMPLAINT_ESCALATE", "fraud,theft"),

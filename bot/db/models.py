@@ -314,8 +314,11 @@ class Complaint(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     # WZ-<year>-<id>, set in the transaction that adds the row (its id makes it unique).
     ticket_no: Mapped[str | None] = mapped_column(String(32), unique=True)
-    # Who complained: a chat identity always, the client once verified.
-    chat_identity_id: Mapped[int] = mapped_column(ForeignKey("chat_identities.id"), index=True)
+    # Who complained: the chat identity and, once verified, the client; both None once the
+    # client had their data deleted (bot/data_rights.py keeps the complaint, anonymised).
+    chat_identity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("chat_identities.id"), index=True
+    )
     client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"))
     loan_id: Mapped[int | None] = mapped_column(ForeignKey("loans.id"))
     branch_id: Mapped[int | None] = mapped_column(ForeignKey("branches.id"))
@@ -350,7 +353,7 @@ class Complaint(Base):
     events: Mapped[list[ComplaintEvent]] = relationship(
         back_populates="complaint", order_by="ComplaintEvent.id", cascade="all, delete-orphan"
     )
-    chat_identity: Mapped[ChatIdentity] = relationship()
+    chat_identity: Mapped[ChatIdentity | None] = relationship()
     client: Mapped[Client | None] = relationship()
     loan: Mapped[Loan | None] = relationship()
     branch: Mapped[Branch | None] = relationship()
@@ -458,7 +461,10 @@ class HandoffRequest(Base):
     __tablename__ = "handoff_requests"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    chat_identity_id: Mapped[int] = mapped_column(ForeignKey("chat_identities.id"), index=True)
+    # None once the client had their data deleted (the request stays, without its transcript).
+    chat_identity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("chat_identities.id"), index=True
+    )
     client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"))
     channel: Mapped[str] = mapped_column(String(32))
     locale: Mapped[str | None] = mapped_column(String(16))
@@ -531,3 +537,28 @@ class ClaimUse(Base):
     replay_key: Mapped[str] = mapped_column(String(300), primary_key=True)
     rasa_message_id: Mapped[str] = mapped_column(String(64))
     first_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class LinkCode(Base):
+    """A one-time linking code a loan officer hands a client at disbursement (``bot.link_codes``).
+
+    Only its argon2 hash is kept: the plain code is shown once, to the staff member who issued
+    it. Issuing a new code voids the client's older unused ones; the identity check uses the
+    newest (``WAZI_VERIFY_LINK_CODE``), once."""
+
+    __tablename__ = "link_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(200))  # argon2id of the normalised code
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    issued_by: Mapped[str] = mapped_column(String(64))  # a staff username, or "cli"
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The chat identity it linked; None again if that identity's data is deleted.
+    used_by: Mapped[int | None] = mapped_column(
+        ForeignKey("chat_identities.id", ondelete="SET NULL")
+    )
+    voided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # a newer code replaced it
+
+    client: Mapped[Client] = relationship()

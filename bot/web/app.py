@@ -27,6 +27,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     - ``DATABASE_URL``: the database the trainers' dashboard reads and writes; when unset it
       is read from the settings on first use. The engine is made once per app, when the
       dashboard first needs it (``bot.web.dashboard.db``).
+    - ``VERIFY_LINK_CODE``: whether the identity check asks for the linking code (the client
+      page says so).
+    - ``PHONE_REGIONS``: where national phone numbers typed in the client search are read.
     """
     app = Flask(__name__)
     app.config.from_mapping(
@@ -35,6 +38,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         # Chat requests are a few hundred bytes; refuse anything much larger.
         MAX_CONTENT_LENGTH=64 * 1024,
         DATABASE_URL=None,
+        VERIFY_LINK_CODE=False,
+        PHONE_REGIONS=None,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
     )
@@ -46,6 +51,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             TODAY_OVERRIDE=loaded.today_override,
             SECRET_KEY=loaded.secret_key,
             DATABASE_URL=loaded.database_url,
+            VERIFY_LINK_CODE=loaded.verify_link_code,
+            PHONE_REGIONS=loaded.phone_regions,
         )
     if test_config is not None:
         app.config.from_mapping(test_config)

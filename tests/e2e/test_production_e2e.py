@@ -20,6 +20,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, func, make_url, select, text
 
+from actions import data_rights
 from bot.complaints import chat as complaint_chat
 from bot.db.models import AuditEntry, ChatIdentity, Client, Complaint, ComplaintEvent
 from bot.db.session import make_engine, session_scope
@@ -185,6 +186,32 @@ def _newest_complaint(prod: Stack) -> int:
             return session.scalar(select(func.max(Complaint.id)))
     finally:
         engine.dispose()
+
+
+def test_delete_my_data_deletes_the_conversation_from_rasas_tracker_store(prod):
+    chat = _on(prod.rasa_url, _sender())
+    _verify(chat, chat)
+    assert "+254712000001" in chat.texts("/my_data")
+    before = _tracker_events(prod, chat.sender)
+    assert any(e.get("text") == "/my_data" for e in before)
+    yes, _ = chat.say("/delete_my_data")[0]["buttons"]
+    assert chat.texts(yes["payload"]).startswith(gettext("en", data_rights.DELETED))
+
+    # Only the language and Rasa's wait for the next message are left, on either replica.
+    kept = _tracker_events(prod, chat.sender)
+    assert [(e["event"], e.get("name")) for e in kept] == [
+        ("slot", "language"),
+        ("action", "action_listen"),
+    ]
+    assert _identity_id(prod, chat.sender) is None
+    for url in prod.replica_urls:
+        assert gettext("en", data_rights.STORED_NO_CLIENT) in _on(url, chat.sender).texts(
+            "/my_data"
+        )
+    assert [e.get("text") for e in _tracker_events(prod, chat.sender) if e["event"] == "user"] == [
+        "/my_data",
+        "/my_data",
+    ]
 
 
 def _identity_id(prod: Stack, sender: str) -> int:
