@@ -16,8 +16,9 @@ the slot comes back empty and the form asks again. The linking code's slot is no
 after its own turn (the check runs then, and empties it), so its value is stored as ``***``
 and read back empty.
 
-It runs inside Rasa's environment (``bot/production.py`` names it in Rasa's endpoints as
-``type: bot.rasa_tracker_store.MaskingSQLTrackerStore``) and imports nothing else from Wazi.
+It runs inside Rasa's environment and imports nothing else from Wazi; the production profile
+uses it through its subclass that also deletes a conversation at the client's request
+(``bot/rasa_forgetting.py``, named in Rasa's endpoints by ``bot/production.py``).
 """
 
 from __future__ import annotations

@@ -1,0 +1,90 @@
+"""Stronger verification for real (``WAZI_VERIFY_LINK_CODE=true``): a stack of its own where
+the identity check asks, after the phone number and birth date, for the one-time linking code
+the loan officer issued (as the dashboard's "Issue a new linking code" does, bot/link_codes.py).
+A wrong code fails like a wrong date and counts toward the lock; the right code links the chat
+and answers the pending question; the code cannot link a second chat; without the setting the
+shared stack never asks for a code (the other end-to-end tests)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import select
+
+from actions.verification import ASK_LINK_CODE, ASK_PHONE_AGAIN
+from bot import link_codes
+from bot.db.models import ChatIdentity, Client
+from bot.db.session import make_engine, session_scope
+from bot.devstack import Stack, StackError, wazi_stack
+from bot.training import model_path
+
+pytestmark = pytest.mark.e2e
+
+AMINA_PHONE, AMINA_BIRTH = "0712000001", "12/04/1988"
+MISMATCH = "do not match our records"
+
+
+@pytest.fixture(scope="module")
+def coded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    work = tmp_path_factory.mktemp("linkcode")
+    try:
+        with wazi_stack(model_path(), work, env={"WAZI_VERIFY_LINK_CODE": "true"}) as running:
+            yield running
+    except StackError as exc:
+        pytest.fail(str(exc))
+
+
+def _issue(stack: Stack) -> str:
+    engine = make_engine(stack.database_url)
+    try:
+        with session_scope(engine) as session:
+            amina = session.scalars(select(Client).where(Client.phone == "+254712000001")).one()
+            return link_codes.issue(session, amina, "officer-e2e", dt.datetime.now(dt.UTC))
+    finally:
+        engine.dispose()
+
+
+def _linked(stack: Stack, sender: str) -> bool:
+    engine = make_engine(stack.database_url)
+    try:
+        with session_scope(engine) as session:
+            person = session.scalars(
+                select(ChatIdentity).where(ChatIdentity.channel_user_id == sender)
+            ).one()
+            return person.client_id is not None and person.verified_at is not None
+    finally:
+        engine.dispose()
+
+
+def _to_the_code(chat) -> None:  # type: ignore[no-untyped-def]
+    chat.say('/choose_language{"language": "en"}')
+    assert "phone number" in chat.texts("what is my balance")
+    assert "date of birth" in chat.texts(AMINA_PHONE)
+    assert chat.texts(AMINA_BIRTH) == ASK_LINK_CODE
+
+
+def test_the_identity_check_asks_for_the_one_time_linking_code(coded: Stack) -> None:
+    code = _issue(coded)
+    wrong = "2345-6789" if code != "2345-6789" else "3456-789A"
+
+    chat = coded.chat("code")
+    _to_the_code(chat)
+    refused = chat.texts(wrong)
+    assert MISMATCH in refused and ASK_PHONE_AGAIN in refused and "L-1001" not in refused
+    assert not _linked(coded, chat.sender)
+
+    # The whole check again, with the code typed as people type it: lower case, no dash.
+    assert "date of birth" in chat.texts(AMINA_PHONE)
+    assert chat.texts(AMINA_BIRTH) == ASK_LINK_CODE
+    answered = chat.texts(code.replace("-", " ").lower())
+    assert "L-1001" in answered
+    assert _linked(coded, chat.sender)
+
+    # Used once: the same code cannot link another chat.
+    other = coded.chat("code-again")
+    _to_the_code(other)
+    again = other.texts(code)
+    assert MISMATCH in again and "L-1001" not in again
+    assert not _linked(coded, other.sender)
