@@ -9,8 +9,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import db, identity
-from bot.identity import is_verified, language_for
+from actions.context import db, identity, settings
+from bot.identity import is_verified, language_for, lock_with_pin
 
 logger = logging.getLogger(__name__)
 
@@ -24,9 +24,12 @@ class ActionSessionStart(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        """Start a session with the identity's current verified state."""
+        """Start a session with the identity's current verified state; with PINs on
+        (``WAZI_VERIFY_PIN``), a chat whose client set a PIN locks until the PIN is given."""
         with db() as session:
             person = identity(session, tracker, tracker.get_slot(SESSION_METADATA))
+            if settings().verify_pin:
+                lock_with_pin(session, person)
             verified = is_verified(person)
             language = language_for(person)
         carried = [

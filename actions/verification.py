@@ -21,16 +21,19 @@ from actions.context import (
     settings,
     verification_policy,
 )
+from bot import pins
 from bot.channels.custom import REQUEST_CONTACT
 from bot.i18n import N_, gettext, language_of, translations_for
 from bot.identity import (
     Attempt,
     Outcome,
     is_verified,
+    locked_by_pin,
     locked_until,
     parse_birth_date,
     phone_candidates,
     unlink,
+    unlock,
     verify,
 )
 from bot.link_codes import normalise
@@ -86,6 +89,14 @@ NOT_A_LINK_CODE = N_(
     "K7QM-3XPA, and is printed on your loan card."
 )
 LINK_CODE = "link_code"
+# WAZI_VERIFY_PIN: the PIN a client set for a shared phone (actions/pins.py).
+ASK_PIN = N_("Last step, for your security: what is your PIN? It is the 4 to 6 digits you chose.")
+UNLOCK_PIN = N_(
+    "A PIN protects this chat since our last conversation ended. What is your PIN? If this is "
+    'not your loan, say "this is not me".'
+)
+NOT_A_PIN = N_("A PIN is 4 to 6 digits, for example 4831. Please type it again.")
+PIN = "pin"
 
 
 def _mismatch(tracker: Tracker, left: int) -> str:
@@ -117,10 +128,15 @@ def _request_contact(dispatcher: CollectingDispatcher, tracker: Tracker, message
 
 
 def _check(
-    dispatcher: CollectingDispatcher, tracker: Tracker, born: dt.date, link_code: str | None
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    born: dt.date,
+    link_code: str | None,
+    pin: str | None = None,
 ) -> Attempt | None:
     """The identity check on this conversation's answers; None (and the person told) when the
-    loan source cannot answer, which is not a failed attempt: nothing was checked."""
+    loan source cannot answer, which is not a failed attempt: nothing was checked. With PINs on
+    (``WAZI_VERIFY_PIN``), a client who set one is asked for it after the birth date."""
     whatsapp_phone = _proven_phone(tracker, "whatsapp")
     if whatsapp_phone is not None:
         phones = [whatsapp_phone]
@@ -138,6 +154,8 @@ def _check(
                 verification_policy(),
                 loan_source(),
                 link_code=link_code,
+                pin=pin,
+                require_pin=settings().verify_pin and link_code is None,
             )
     except LoanSourceUnavailable as exc:
         logger.warning("identity check not possible, loan source unavailable: %s", exc)
@@ -156,16 +174,19 @@ class ValidateVerificationForm(FormValidationAction):
         tracker: Tracker,
         domain: dict[str, Any],
     ) -> list[str]:
-        """Nothing to ask from an identity that is locked or already verified."""
+        """Nothing to ask from an identity that is locked or already verified; only the PIN
+        from a chat its PIN locked when the last conversation ended."""
         with db() as session:
             person = identity(session, tracker)
             if is_verified(person) or locked_until(person, now()) is not None:
                 return []
+            if settings().verify_pin and locked_by_pin(person):
+                return [PIN]
         skipped = set() if settings().verify_link_code else {LINK_CODE}
+        if not tracker.get_slot("pin_required"):
+            skipped.add(PIN)
         if _proven_phone(tracker, "whatsapp"):
             skipped.add("phone_number")
-        if not skipped:
-            return domain_slots
         return [slot for slot in domain_slots if slot not in skipped]
 
     def validate_phone_number(
@@ -201,12 +222,9 @@ class ValidateVerificationForm(FormValidationAction):
         result = _check(dispatcher, tracker, born, None)
         if result is None:
             return {"date_of_birth": None}  # trying again is giving the date again
-        if result.outcome is Outcome.VERIFIED:
-            return {"date_of_birth": value, "verified": True, "language": result.language}
-        if result.outcome is Outcome.LOCKED:
-            return {"phone_number": None, "date_of_birth": None, "requested_slot": None}
-        dispatcher.utter_message(text=_mismatch(tracker, result.attempts_left))
-        return {"phone_number": None, "date_of_birth": None}
+        if result.outcome is Outcome.NEED_PIN:
+            return {"date_of_birth": value, "pin_required": True}
+        return _settled(dispatcher, tracker, result, {"date_of_birth": value})
 
     def validate_link_code(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
@@ -227,13 +245,53 @@ class ValidateVerificationForm(FormValidationAction):
         result = _check(dispatcher, tracker, born, value)
         if result is None:
             return {LINK_CODE: None}  # trying again is giving the code again
-        if result.outcome is Outcome.VERIFIED:
-            return {LINK_CODE: None, "verified": True, "language": result.language}
-        cleared = {"phone_number": None, "date_of_birth": None, LINK_CODE: None}
-        if result.outcome is Outcome.LOCKED:
-            return {**cleared, "requested_slot": None}
-        dispatcher.utter_message(text=_mismatch(tracker, result.attempts_left))
-        return cleared
+        return _settled(dispatcher, tracker, result, {LINK_CODE: None})
+
+    def validate_pin(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
+        """Check the PIN: alone for a chat its PIN locked (``unlock``), else with the phone
+        number and birth date; a wrong PIN fails like a wrong date. Never kept."""
+        if not isinstance(value, str) or pins.normalise(value) is None:
+            dispatcher.utter_message(text=_say(tracker, NOT_A_PIN))
+            return {PIN: None}
+        with db() as session:
+            person = identity(session, tracker)
+            if locked_by_pin(person):
+                result: Attempt | None = unlock(
+                    session, person, value, now(), verification_policy()
+                )
+            else:
+                result = None
+        if result is None:
+            typed_date = tracker.get_slot("date_of_birth")
+            born = (
+                parse_birth_date(typed_date, settings().today())
+                if isinstance(typed_date, str)
+                else None
+            )
+            if born is None:  # the date did not survive (a tracker store that cannot read it)
+                return {"date_of_birth": None, PIN: None, "pin_required": None}
+            result = _check(dispatcher, tracker, born, None, pin=value)
+            if result is None:
+                return {PIN: None}  # trying again is giving the PIN again
+        return _settled(dispatcher, tracker, result, {PIN: None, "pin_required": None})
+
+
+def _settled(
+    dispatcher: CollectingDispatcher, tracker: Tracker, result: Attempt, answered: dict[str, Any]
+) -> dict[str, Any]:
+    """The slots after a check: ``answered`` and verified; or, after a mismatch (the person
+    told how many tries are left) or a lock, every answer forgotten so the form starts over."""
+    if result.outcome is Outcome.VERIFIED:
+        return {**answered, "verified": True, "language": result.language}
+    cleared: dict[str, Any] = {"phone_number": None, "date_of_birth": None}
+    cleared |= {name: None for name in (LINK_CODE, PIN, "pin_required") if tracker.get_slot(name)}
+    cleared |= {name: None for name in answered}
+    if result.outcome is Outcome.LOCKED:
+        return {**cleared, "requested_slot": None}
+    dispatcher.utter_message(text=_mismatch(tracker, result.attempts_left))
+    return cleared
 
 
 class ActionAskPhoneNumber(Action):
@@ -278,6 +336,20 @@ class ActionAskLinkCode(Action):
     ) -> list[EventType]:
         """Ask for the linking code on the loan card (``WAZI_VERIFY_LINK_CODE``)."""
         dispatcher.utter_message(text=_say(tracker, ASK_LINK_CODE))
+        return []
+
+
+class ActionAskPin(Action):
+    def name(self) -> str:
+        return "action_ask_verification_form_pin"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        """Ask for the client's PIN: to unlock a chat its PIN locked, or as the last step."""
+        with db() as session:
+            unlocking = locked_by_pin(identity(session, tracker))
+        dispatcher.utter_message(text=_say(tracker, UNLOCK_PIN if unlocking else ASK_PIN))
         return []
 
 

@@ -3,8 +3,10 @@
 A chat identity (one user on one channel) is linked to a client only after the person gives
 the client's registered phone number and date of birth, and, where the institution wants it
 (``WAZI_VERIFY_LINK_CODE``), the one-time linking code from their loan card
-(``bot.link_codes``). Answers never reveal whether a phone number is registered: a wrong phone,
-a wrong date and a wrong code fail the same way. Too many failures lock
+(``bot.link_codes``). A client who set a PIN (``WAZI_VERIFY_PIN``, ``bot.pins``) is also asked
+for it, and a chat linked to them forgets the check when the conversation ends
+(:func:`forget_check`). Answers never reveal whether a phone number is registered: a wrong phone,
+a wrong date, a wrong code and a wrong PIN fail the same way. Too many failures lock
 the chat identity for a while. Every attempt is written to the audit log, without the values.
 """
 
@@ -20,7 +22,7 @@ import phonenumbers
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import link_codes
+from bot import link_codes, pins
 from bot.db.models import AuditEntry, ChatIdentity
 from bot.i18n import language_of
 from bot.loan_source import DatabaseLoans, LoanSource
@@ -32,6 +34,7 @@ class Outcome(enum.StrEnum):
     VERIFIED = "verified"
     MISMATCH = "mismatch"
     LOCKED = "locked"
+    NEED_PIN = "need_pin"  # the details match a client with a PIN: ask for it, then check again
 
 
 @dataclass(frozen=True)
@@ -169,6 +172,8 @@ def verify(
     policy: Policy,
     source: LoanSource | None = None,
     link_code: str | None = None,
+    pin: str | None = None,
+    require_pin: bool = False,
 ) -> Attempt:
     """Check a phone number and a birth date; link the identity to the client on a match.
 
@@ -176,6 +181,11 @@ def verify(
     ``LoanSourceUnavailable`` the exception goes to the caller and no attempt is counted.
     ``link_code``, when given, is what the person typed as their linking code: it must also be
     the client's current code, which is then used up (a wrong phone or date leaves it unused).
+    ``require_pin`` (``WAZI_VERIFY_PIN``): a client who set a PIN must also give it. Without
+    ``pin`` the answer is ``NEED_PIN``: nothing is linked, counted or used up, and the caller
+    asks for the PIN and checks everything again with it. A wrong ``pin`` fails like a wrong
+    date and leaves the code unused. A client without a PIN is linked as without
+    ``require_pin``.
     """
     if (until := locked_until(identity, now)) is not None:
         _audit(session, identity, "identity.refused", reason="locked")
@@ -184,6 +194,14 @@ def verify(
     client = None
     if phones and born is not None:
         client = (source or DatabaseLoans()).find_client(session, phones, born)
+    pin_asked = client is not None and require_pin and pins.has_pin(client)
+    if client is not None and pin_asked and pin is None:
+        if link_code is None or link_codes.valid(session, client, link_code, now):
+            _audit(session, identity, "identity.pin_needed", client_id=client.id)
+            return Attempt(Outcome.NEED_PIN)
+        client = None  # a wrong code fails like a wrong date, before any PIN is asked
+    if client is not None and pin_asked and pin is not None and not pins.matches(client, pin):
+        client = None  # a wrong PIN fails like a wrong date, and leaves the code unused
     if (
         client is not None
         and link_code is not None
@@ -204,6 +222,11 @@ def verify(
         logger.info("chat identity %s verified", identity.id)
         return Attempt(Outcome.VERIFIED, client_id=client.id, language=identity.locale)
 
+    return _failed(session, identity, now, policy)
+
+
+def _failed(session: Session, identity: ChatIdentity, now: dt.datetime, policy: Policy) -> Attempt:
+    """A failed check: counted, and the chat locked after ``policy.max_failures``."""
     identity.failed_attempts += 1
     if identity.failed_attempts >= policy.max_failures:
         identity.failed_attempts = 0
@@ -214,6 +237,43 @@ def verify(
 
     _audit(session, identity, "identity.failed", attempt=identity.failed_attempts)
     return Attempt(Outcome.MISMATCH, attempts_left=policy.max_failures - identity.failed_attempts)
+
+
+def lock_with_pin(session: Session, identity: ChatIdentity) -> bool:
+    """The conversation ended: a chat verified as a client who set a PIN locks, so the next
+    person on a shared phone needs the PIN (``unlock``). The chat still knows whose it is.
+    False (nothing changed) for a chat not verified, or verified as a client without a PIN."""
+    if not is_verified(identity) or identity.client is None or not pins.has_pin(identity.client):
+        return False
+    _audit(session, identity, "identity.expired", client_id=identity.client_id)
+    identity.verified_at = None
+    return True
+
+
+def locked_by_pin(identity: ChatIdentity) -> bool:
+    """Whether the chat is linked to a client but locked until their PIN is given."""
+    return (
+        identity.client is not None
+        and identity.verified_at is None
+        and pins.has_pin(identity.client)
+    )
+
+
+def unlock(
+    session: Session, identity: ChatIdentity, typed: str, now: dt.datetime, policy: Policy
+) -> Attempt:
+    """Open a chat its PIN locked (``lock_with_pin``) with the PIN alone; a wrong PIN is a
+    failed attempt toward the same lock as a wrong birth date."""
+    if (until := locked_until(identity, now)) is not None:
+        _audit(session, identity, "identity.refused", reason="locked")
+        return Attempt(Outcome.LOCKED, locked_until=until)
+    client = identity.client
+    if client is not None and pins.matches(client, typed):
+        identity.verified_at = now
+        identity.failed_attempts = 0
+        _audit(session, identity, "identity.unlocked", client_id=client.id)
+        return Attempt(Outcome.VERIFIED, client_id=client.id, language=language_for(identity))
+    return _failed(session, identity, now, policy)
 
 
 def unlink(session: Session, identity: ChatIdentity) -> bool:

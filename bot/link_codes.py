@@ -149,14 +149,26 @@ def _matches(code_hash: str, typed: str) -> bool:
         return False
 
 
-def use(session: Session, client: Client, typed: str, identity_id: int, now: dt.datetime) -> bool:
-    """Whether ``typed`` is the client's newest code, unused and unexpired; if so it is used
-    up by the chat identity ``identity_id`` (a second use, even at the same moment, fails)."""
+def _waiting(session: Session, client: Client, typed: str, now: dt.datetime) -> LinkCode | None:
+    """The client's newest code if ``typed`` is it and it is unused and unexpired."""
     code = normalise(typed)
     current = newest(session, client.id)
     if code is None or current is None or state(current, now) is not State.WAITING:
-        return False
-    if not _matches(current.code_hash, code):
+        return None
+    return current if _matches(current.code_hash, code) else None
+
+
+def valid(session: Session, client: Client, typed: str, now: dt.datetime) -> bool:
+    """Whether ``typed`` is the client's newest code, unused and unexpired, without using it
+    (the identity check asks for a PIN before it uses the code)."""
+    return _waiting(session, client, typed, now) is not None
+
+
+def use(session: Session, client: Client, typed: str, identity_id: int, now: dt.datetime) -> bool:
+    """Whether ``typed`` is the client's newest code, unused and unexpired; if so it is used
+    up by the chat identity ``identity_id`` (a second use, even at the same moment, fails)."""
+    current = _waiting(session, client, typed, now)
+    if current is None:
         return False
     taken = session.execute(
         update(LinkCode)

@@ -4,17 +4,21 @@ A conversation's events are kept in PostgreSQL in the production profile. The ph
 the birth date a client types for the identity check would be kept with them, readable by
 anyone with access to that database, for as long as the conversation is kept. This store writes
 them masked: a message typed while the identity form asks for the phone number, the birth
-date or the one-time linking code (``WAZI_VERIFY_LINK_CODE``) is stored as ``***`` (its text
-and the text in its parse data), and so are the Telegram
+date, the one-time linking code (``WAZI_VERIFY_LINK_CODE``) or the client's PIN
+(``WAZI_VERIFY_PIN``), or while the PIN form asks for a new PIN or asks it again, is stored as
+``***`` (its text and the text in its parse data), and so are the Telegram
 and WhatsApp adapters' signed claims in message metadata (a user's id and phone number). The
 check itself ran in the same turn, on the real answer, before the turn was saved; later turns,
 complaint transcripts and handoff transcripts only ever see the mask. The values of the two
 slots are needed by the next turn (the phone until the birth date is checked), so they are
 stored encrypted (Fernet, with a key derived from ``WAZI_CHANNEL_SECRET``) and decrypted when
 Rasa reads the conversation back; without the secret, or for a value that does not decrypt,
-the slot comes back empty and the form asks again. The linking code's slot is not needed
-after its own turn (the check runs then, and empties it), so its value is stored as ``***``
-and read back empty.
+the slot comes back empty and the form asks again. The linking code's and the PIN's slots are
+not needed after their own turn (the check runs then, and empties them), and neither is the
+new PIN typed again (compared on its turn), so their values are stored as ``***`` and read back
+empty. The new PIN's slot holds the hash the PIN form's validation puts there, and is stored
+as Rasa stores it; but Rasa's slot extraction first sets it to the text typed, in the same turn,
+and that value is stored as ``***`` (read back empty; the hash set after it is what counts).
 
 It runs inside Rasa's environment and imports nothing else from Wazi; the production profile
 uses it through its subclass that also deletes a conversation at the client's request
@@ -40,17 +44,24 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 logger = logging.getLogger(__name__)
 
 MASK = "***"
-FORM = "verification_form"
 SECRET_SLOTS = frozenset({"phone_number", "date_of_birth"})  # stored encrypted
-MASKED_SLOTS = frozenset({"link_code"})  # stored as the mask: never needed by a later turn
-ANSWER_SLOTS = SECRET_SLOTS | MASKED_SLOTS  # what is typed while the form asks these is masked
+# stored as the mask: never needed by a later turn
+MASKED_SLOTS = frozenset({"link_code", "pin", "new_pin_again"})
+# what is typed while a form asks one of its own slots here is masked
+ANSWER_SLOTS: dict[str, frozenset[str]] = {
+    "verification_form": SECRET_SLOTS | {"link_code", "pin"},
+    "pin_form": frozenset({"new_pin", "new_pin_again"}),
+}
+# stored as Rasa stores them (a hash), but masked while they hold the text the person typed
+HASHED_SLOTS = frozenset({"new_pin"})
 ENCRYPTED = "fernet:"  # a stored identity slot value, encrypted
 CLAIM_KEY = "wazi_identity"  # the adapters' signed claim in message metadata (a phone number)
 
 
 def _answers_identity_check(events: Sequence[Event], index: int) -> bool:
     """Whether the user message at ``index`` was typed while the identity form asked for the
-    phone number, the birth date or the linking code."""
+    phone number, the birth date, the linking code or the PIN, or while the PIN form asked for
+    the new PIN or asked it again."""
     requested = loop = None
     for event in reversed(events[:index]):
         if requested is None and isinstance(event, SlotSet) and event.key == "requested_slot":
@@ -59,7 +70,22 @@ def _answers_identity_check(events: Sequence[Event], index: int) -> bool:
             loop = event.name or ""
         if requested is not None and loop is not None:
             break
-    return loop == FORM and requested in ANSWER_SLOTS
+    return requested in ANSWER_SLOTS.get(loop or "", frozenset())
+
+
+def _stored_masked(events: Sequence[Event], index: int) -> bool:
+    """Whether the slot set at ``index`` is stored as the mask: a slot never needed again, or
+    a hashed slot still holding the text of the latest user message (what Rasa's ``from_text``
+    extraction puts there, before the validation replaces it by a hash)."""
+    event = events[index]
+    if not isinstance(event, SlotSet) or event.value is None:
+        return False
+    if event.key in MASKED_SLOTS:
+        return True
+    if event.key not in HASHED_SLOTS:
+        return False
+    typed = next((e.text for e in reversed(events[:index]) if isinstance(e, UserUttered)), None)
+    return event.value == typed
 
 
 def masked(events: Sequence[Event], index: int) -> dict[str, Any]:
@@ -73,7 +99,7 @@ def masked(events: Sequence[Event], index: int) -> dict[str, Any]:
             data["parse_data"]["text"] = MASK
     elif isinstance(event, SlotSet) and event.key in SECRET_SLOTS and event.value is not None:
         data["value"] = _encrypt(str(event.value))
-    elif isinstance(event, SlotSet) and event.key in MASKED_SLOTS and event.value is not None:
+    elif isinstance(event, SlotSet) and _stored_masked(events, index):
         data["value"] = MASK
     return _without_claims(data)
 
@@ -109,6 +135,8 @@ def readable(data: dict[str, Any]) -> dict[str, Any]:
         return {**data, "value": _decrypt(data.get("value"))}
     if data.get("event") == "slot" and data.get("name") in MASKED_SLOTS:
         return {**data, "value": None}
+    if data.get("event") == "slot" and data.get("name") in HASHED_SLOTS:
+        return {**data, "value": None} if data.get("value") == MASK else data
     return data
 
 

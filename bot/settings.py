@@ -96,6 +96,14 @@ SETTINGS: tuple[Setting, ...] = (
         "page, or `wazi link-code issue`). `false`: the phone number and date of birth only.",
     ),
     Setting(
+        "WAZI_VERIFY_PIN",
+        "false",
+        '`true`: a client may set a PIN in chat ("set a PIN"); once set, the identity check '
+        "also asks for it, and a chat linked to that client forgets the check when the "
+        "conversation ends (60 minutes idle), so the next person on a shared phone needs the "
+        "PIN. `false`: no PINs.",
+    ),
+    Setting(
         "WAZI_PHONE_REGIONS",
         "KE,MX,SN,IN,UG",
         "Countries (ISO 3166 codes) whose national phone formats are accepted "
@@ -430,6 +438,7 @@ class Settings:
     lock_store_prefix: str = "wazi"
     rasa_token: str | None = None
     verify_link_code: bool = False
+    verify_pin: bool = False
 
     @property
     def whatsapp_enabled(self) -> bool:
@@ -646,6 +655,7 @@ def load(regulators_file: Path = REGULATORS_FILE) -> Settings:
         lock_store_prefix=_env("WAZI_LOCK_STORE_PREFIX") or _default("WAZI_LOCK_STORE_PREFIX"),
         rasa_token=_rasa_token(),
         verify_link_code=_bool("WAZI_VERIFY_LINK_CODE"),
+        verify_pin=_bool("WAZI_VERIFY_PIN"),
     )
 
 

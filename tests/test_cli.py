@@ -66,13 +66,13 @@ def test_demo_seed_migrates_seeds_and_summarises(sqlite_env: dict[str, str]) -> 
 
     check = run_wazi("db", "check", **sqlite_env)
     assert check.returncode == 0, check.stderr
-    assert "revision 0009" in check.stdout
+    assert "revision 0010" in check.stdout
 
 
 def test_db_upgrade_creates_the_schema(sqlite_env: dict[str, str]) -> None:
     result = run_wazi("db", "upgrade", **sqlite_env)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == ["database schema at revision 0009"]
+    assert result.stdout.splitlines() == ["database schema at revision 0010"]
 
 
 def test_settings_markdown_lists_every_setting(sqlite_env: dict[str, str]) -> None:

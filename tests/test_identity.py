@@ -8,7 +8,7 @@ import json
 import pytest
 from sqlalchemy import Engine, select
 
-from bot import link_codes
+from bot import link_codes, pins
 from bot.db.models import AuditEntry, ChatIdentity, Client, LinkCode
 from bot.db.session import session_scope
 from bot.identity import (
@@ -17,8 +17,11 @@ from bot.identity import (
     Policy,
     identity_for,
     is_verified,
+    lock_with_pin,
+    locked_by_pin,
     parse_birth_date,
     phone_candidates,
+    unlock,
     verify,
 )
 
@@ -112,6 +115,8 @@ def attempt(
     born_text: str,
     now: dt.datetime = NOW,
     link_code: str | None = None,
+    pin: str | None = None,
+    require_pin: bool = False,
 ) -> Attempt:
     """One check, in its own transaction, as the identity form runs it."""
     with session_scope(engine) as session:
@@ -124,6 +129,8 @@ def attempt(
             now,
             POLICY,
             link_code=link_code,
+            pin=pin,
+            require_pin=require_pin,
         )
 
 
@@ -336,3 +343,206 @@ def test_without_a_code_asked_the_date_alone_still_links(engine: Engine) -> None
     issue_code(engine, client_id)
     assert attempt(engine, "chat-1", PHONE, "1988-04-12").outcome is Outcome.VERIFIED
     assert stored_code(engine, client_id).used_at is None
+
+
+# --- verify() with the client's PIN (WAZI_VERIFY_PIN) --------------------------------------
+
+PIN = "5826"
+
+
+def set_pin(engine: Engine, client_id: int, pin: str = PIN) -> None:
+    with session_scope(engine) as session:
+        client = session.get(Client, client_id)
+        assert client is not None
+        pins.set_pin(session, client, pin, identity_for(session, "web", "officer-chat"), NOW)
+
+
+def test_a_client_with_a_pin_is_asked_for_it_before_anything_is_linked(engine: Engine) -> None:
+    client_id = add_client(engine)
+    set_pin(engine, client_id)
+    result = attempt(engine, "chat-1", PHONE, "1988-04-12", require_pin=True)
+    assert result == Attempt(Outcome.NEED_PIN)
+    identity = stored_identity(engine, "chat-1")
+    assert (identity.client_id, identity.verified_at, identity.failed_attempts) == (None, None, 0)
+    assert not is_verified(identity)
+    rows = audit_rows(engine, "chat-1")
+    assert [(row.action, row.details) for row in rows] == [
+        ("identity.pin_needed", {"channel": "web", "client_id": client_id})
+    ]
+    assert_no_personal_data(rows)
+
+    # Asking again and again counts nothing toward the lock.
+    for _ in range(POLICY.max_failures):
+        again = attempt(engine, "chat-1", PHONE, "1988-04-12", require_pin=True)
+        assert again.outcome is Outcome.NEED_PIN
+    assert stored_identity(engine, "chat-1").failed_attempts == 0
+
+
+def test_the_right_pin_links_the_identity(engine: Engine) -> None:
+    client_id = add_client(engine)
+    set_pin(engine, client_id)
+    result = attempt(engine, "chat-1", PHONE, "1988-04-12", pin="58 26", require_pin=True)
+    assert result == Attempt(Outcome.VERIFIED, client_id=client_id, language="sw")
+    identity = stored_identity(engine, "chat-1")
+    assert (identity.client_id, identity.verified_at) == (client_id, NOW)
+    rows = audit_rows(engine, "chat-1")
+    assert [row.action for row in rows] == ["identity.verified"]
+    assert PIN not in json.dumps([row.details for row in rows])
+
+
+def test_a_wrong_pin_fails_like_a_wrong_date_and_counts_toward_the_lock(engine: Engine) -> None:
+    client_id = add_client(engine)
+    set_pin(engine, client_id)
+    wrong_pin = attempt(engine, "chat-1", PHONE, "1988-04-12", pin="5827", require_pin=True)
+    wrong_date = attempt(engine, "chat-2", PHONE, "1988-04-13", pin=PIN, require_pin=True)
+    assert wrong_pin == wrong_date == Attempt(Outcome.MISMATCH, attempts_left=2)
+    first, second = audit_rows(engine, "chat-1"), audit_rows(engine, "chat-2")
+    assert [(r.action, r.details) for r in first] == [(r.action, r.details) for r in second]
+    assert [r.action for r in first] == ["identity.failed"]
+
+    minute = dt.timedelta(minutes=1)
+    # Three wrong PINs lock the chat like three wrong dates.
+    for k, pin in enumerate(("0000", "58260")):
+        result = attempt(
+            engine, "chat-3", PHONE, "1988-04-12", NOW + k * minute, pin=pin, require_pin=True
+        )
+        assert (result.outcome, result.attempts_left) == (Outcome.MISMATCH, 2 - k)
+    until = NOW + 2 * minute + dt.timedelta(minutes=POLICY.lock_minutes)
+    third = attempt(
+        engine, "chat-3", PHONE, "1988-04-12", NOW + 2 * minute, pin="1111", require_pin=True
+    )
+    assert third == Attempt(Outcome.LOCKED, locked_until=until)
+    # Locked: even the right PIN is refused until the lock ends.
+    refused = attempt(
+        engine, "chat-3", PHONE, "1988-04-12", NOW + 3 * minute, pin=PIN, require_pin=True
+    )
+    assert refused == Attempt(Outcome.LOCKED, locked_until=until)
+    assert stored_identity(engine, "chat-3").client_id is None
+    rows = audit_rows(engine, "chat-3")
+    assert [row.action for row in rows] == [
+        "identity.failed",
+        "identity.failed",
+        "identity.locked",
+        "identity.refused",
+    ]
+    assert_no_personal_data(rows)
+    assert all(PIN not in json.dumps(row.details) for row in rows)
+
+
+def test_a_client_without_a_pin_is_linked_directly(engine: Engine) -> None:
+    client_id = add_client(engine)
+    result = attempt(engine, "chat-1", PHONE, "1988-04-12", require_pin=True)
+    assert result == Attempt(Outcome.VERIFIED, client_id=client_id, language="sw")
+    # A PIN typed for a client without one is not checked.
+    other = attempt(engine, "chat-2", PHONE, "1988-04-12", pin="9999", require_pin=True)
+    assert other.outcome is Outcome.VERIFIED
+
+
+def test_without_require_pin_a_client_with_a_pin_is_linked_on_the_date(engine: Engine) -> None:
+    client_id = add_client(engine)
+    set_pin(engine, client_id)
+    result = attempt(engine, "chat-1", PHONE, "1988-04-12")
+    assert result == Attempt(Outcome.VERIFIED, client_id=client_id, language="sw")
+
+
+def test_with_a_code_the_pin_is_asked_before_the_code_is_used(engine: Engine) -> None:
+    client_id = add_client(engine)
+    code = issue_code(engine, client_id)
+    set_pin(engine, client_id)
+    # The right details and code, no PIN yet: asked for it, the code stays unused.
+    asked = attempt(engine, "chat-1", PHONE, "1988-04-12", link_code=code, require_pin=True)
+    assert asked == Attempt(Outcome.NEED_PIN)
+    assert stored_code(engine, client_id).used_at is None
+    # A wrong PIN fails and leaves the code unused.
+    wrong = attempt(
+        engine, "chat-1", PHONE, "1988-04-12", link_code=code, pin="5827", require_pin=True
+    )
+    assert wrong == Attempt(Outcome.MISMATCH, attempts_left=2)
+    assert stored_code(engine, client_id).used_at is None
+    assert stored_identity(engine, "chat-1").client_id is None
+    # The right PIN links and uses the code up.
+    right = attempt(
+        engine, "chat-1", PHONE, "1988-04-12", link_code=code, pin=PIN, require_pin=True
+    )
+    assert right == Attempt(Outcome.VERIFIED, client_id=client_id, language="sw")
+    assert stored_code(engine, client_id).used_at == NOW
+    assert_no_personal_data(audit_rows(engine, "chat-1"))
+
+
+def test_with_a_wrong_code_no_pin_is_asked(engine: Engine) -> None:
+    client_id = add_client(engine)
+    code = issue_code(engine, client_id)
+    set_pin(engine, client_id)
+    result = attempt(
+        engine, "chat-1", PHONE, "1988-04-12", link_code=other_code(code), require_pin=True
+    )
+    assert result == Attempt(Outcome.MISMATCH, attempts_left=2)
+    assert [row.action for row in audit_rows(engine, "chat-1")] == ["identity.failed"]
+    assert stored_code(engine, client_id).used_at is None
+
+
+def forget(engine: Engine, user: str) -> bool:
+    with session_scope(engine) as session:
+        return lock_with_pin(session, identity_for(session, "web", user))
+
+
+def test_lock_with_pin_locks_a_chat_verified_as_a_client_with_a_pin(engine: Engine) -> None:
+    client_id = add_client(engine)
+    set_pin(engine, client_id)
+    attempt(engine, "chat-1", PHONE, "1988-04-12", pin=PIN, require_pin=True)
+    assert forget(engine, "chat-1") is True
+    identity = stored_identity(engine, "chat-1")
+    assert (identity.client_id, identity.verified_at) == (client_id, None)  # whose it is stays
+    assert not is_verified(identity)
+    assert identity.locale == "sw"  # the language chosen stays with the chat
+    rows = audit_rows(engine, "chat-1")
+    assert [(row.action, row.details) for row in rows] == [
+        ("identity.verified", {"channel": "web", "client_id": client_id}),
+        ("identity.expired", {"channel": "web", "client_id": client_id}),
+    ]
+    # Already forgotten: nothing more to do.
+    assert forget(engine, "chat-1") is False
+    assert len(audit_rows(engine, "chat-1")) == 2
+    # The next person on the phone is asked for the PIN again.
+    again = attempt(engine, "chat-1", PHONE, "1988-04-12", NOW, require_pin=True)
+    assert again == Attempt(Outcome.NEED_PIN)
+
+
+def test_unlock_opens_a_locked_chat_with_the_pin_alone(engine: Engine) -> None:
+    client_id = add_client(engine)
+    set_pin(engine, client_id)
+    attempt(engine, "chat-1", PHONE, "1988-04-12", pin=PIN, require_pin=True)
+    forget(engine, "chat-1")
+    policy = Policy(max_failures=2, lock_minutes=30)
+    with session_scope(engine) as session:
+        chat = identity_for(session, "web", "chat-1")
+        assert locked_by_pin(chat)
+        wrong = unlock(session, chat, "9090", NOW, policy)
+        assert wrong == Attempt(Outcome.MISMATCH, attempts_left=1)
+        right = unlock(session, chat, PIN, NOW, policy)
+        assert right.outcome is Outcome.VERIFIED and right.client_id == client_id
+        assert is_verified(chat) and not locked_by_pin(chat) and chat.failed_attempts == 0
+    forget(engine, "chat-1")
+    with session_scope(engine) as session:
+        chat = identity_for(session, "web", "chat-1")
+        assert unlock(session, chat, "9090", NOW, policy).outcome is Outcome.MISMATCH
+        assert unlock(session, chat, "9191", NOW, policy).outcome is Outcome.LOCKED
+        assert unlock(session, chat, PIN, NOW, policy).outcome is Outcome.LOCKED  # even the PIN
+        assert not is_verified(chat)
+    actions = [row.action for row in audit_rows(engine, "chat-1")]
+    assert actions.count("identity.unlocked") == 1 and actions[-1] == "identity.refused"
+
+
+def test_lock_with_pin_keeps_a_chat_verified_as_a_client_without_a_pin(engine: Engine) -> None:
+    client_id = add_client(engine)
+    attempt(engine, "chat-1", PHONE, "1988-04-12", require_pin=True)
+    assert forget(engine, "chat-1") is False
+    identity = stored_identity(engine, "chat-1")
+    assert (identity.client_id, identity.verified_at) == (client_id, NOW)
+    assert [row.action for row in audit_rows(engine, "chat-1")] == ["identity.verified"]
+
+
+def test_lock_with_pin_does_nothing_for_a_chat_not_verified(engine: Engine) -> None:
+    add_client(engine)
+    assert forget(engine, "chat-1") is False
+    assert audit_rows(engine, "chat-1") == []

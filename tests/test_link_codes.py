@@ -145,6 +145,25 @@ def test_a_wrong_code_is_refused_and_leaves_the_right_one_usable(
     assert use(engine, client_id, shown, identity_id, LATER) is True
 
 
+def valid(engine: Engine, client_id: int, typed: str, now: dt.datetime) -> bool:
+    with session_scope(engine) as session:
+        client = session.get(Client, client_id)
+        assert client is not None
+        return link_codes.valid(session, client, typed, now)
+
+
+def test_checking_a_code_does_not_use_it(engine: Engine, client_id: int, identity_id: int) -> None:
+    shown = issue(engine, client_id, valid_days=7)
+    wrong = "22222222" if shown.replace("-", "") != "22222222" else "33333333"
+    assert valid(engine, client_id, shown.lower(), LATER) is True
+    assert valid(engine, client_id, shown, LATER) is True  # still there: nothing was used
+    assert valid(engine, client_id, wrong, LATER) is False
+    assert valid(engine, client_id, shown, NOW + dt.timedelta(days=7)) is False  # expired
+    assert codes(engine, client_id)[0].used_at is None
+    assert use(engine, client_id, shown, identity_id, LATER) is True
+    assert valid(engine, client_id, shown, LATER) is False  # used up
+
+
 def test_an_expired_code_is_refused(engine: Engine, client_id: int, identity_id: int) -> None:
     shown = issue(engine, client_id, valid_days=7)
     expiry = NOW + dt.timedelta(days=7)

@@ -45,6 +45,12 @@ CHECKS = textwrap.dedent(
         UserUttered("k7qm 3xpa", {"name": "inform"}),
         # The form's check empties the slot; stored as the mask even had it not.
         SlotSet("link_code", "k7qm 3xpa"),
+        SlotSet("pin_required", True),
+        SlotSet("requested_slot", "pin"),
+        BotUttered("What is your PIN?"),
+        ActionExecuted("action_listen"),
+        UserUttered("9 3 7 1", {"name": "inform"}),
+        SlotSet("pin", "9 3 7 1"),
         SlotSet("verified", True),
         ActiveLoop(None),
         SlotSet("requested_slot", None),
@@ -57,19 +63,62 @@ CHECKS = textwrap.dedent(
         ),
         SlotSet("session_started_metadata", {"wazi_identity": {"phone": "+254712000001"}}),
     ]
+    HASH = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo"
+    turn3 = [
+        ActionExecuted("action_listen"),
+        UserUttered("set a PIN", {"name": "set_pin"}),
+        ActiveLoop("pin_form"),
+        SlotSet("requested_slot", "new_pin"),
+        BotUttered("Choose a PIN of 4 to 6 digits."),
+        ActionExecuted("action_listen"),
+        UserUttered("5826", {"name": "inform"}),
+        SlotSet("new_pin", "5826"),  # Rasa's from_text extraction, before the validation
+        SlotSet("new_pin", HASH),  # the validation action's hash
+        SlotSet("requested_slot", "new_pin_again"),
+        BotUttered("Type it again."),
+        ActionExecuted("action_listen"),
+        UserUttered("5826", {"name": "inform"}),
+        SlotSet("new_pin_again", "5826"),
+        ActiveLoop(None),
+        SlotSet("requested_slot", None),
+        BotUttered("Your PIN is set."),
+        ActionExecuted("action_listen"),
+        # The PIN form's slots, asked by no form now: kept as Rasa keeps it.
+        UserUttered("what is new_pin_again", {"name": "out_of_scope"}),
+        # The verification form's slot asked while the PIN form is active: not its own slot.
+        ActiveLoop("pin_form"),
+        SlotSet("requested_slot", "pin"),
+        ActionExecuted("action_listen"),
+        UserUttered("9371 is not a pin form answer", {"name": "inform"}),
+        # The PIN form's slot asked while the identity form is active: not its own slot.
+        ActiveLoop("verification_form"),
+        SlotSet("requested_slot", "new_pin"),
+        ActionExecuted("action_listen"),
+        UserUttered("5826 is not an identity answer", {"name": "inform"}),
+        ActiveLoop(None),
+        SlotSet("requested_slot", None),
+    ]
 
     async def main():
         tracker = DialogueStateTracker.from_events("chat-1", turn1)
         await store.save(tracker)  # two saves: only the new events are added the second time
         tracker = DialogueStateTracker.from_events("chat-1", turn1 + turn2)
         await store.save(tracker)
+        tracker = DialogueStateTracker.from_events("chat-1", turn1 + turn2 + turn3)
+        await store.save(tracker)
         back = await store.retrieve("chat-1")
-        assert len(back.events) == len(turn1) + len(turn2), len(back.events)
+        assert len(back.events) == len(turn1) + len(turn2) + len(turn3), len(back.events)
         # The next turn needs the slots: they come back as they were.
         assert back.get_slot("phone_number") == "+254712000001"
         assert back.get_slot("date_of_birth") == "1988-04-12"
         # The linking code is never needed again: it comes back empty.
         assert back.get_slot("link_code") is None
+        # Nor the PIN, nor the new PIN typed again; the new PIN's hash comes back as it was.
+        assert back.get_slot("pin") is None
+        assert back.get_slot("new_pin_again") is None
+        assert back.get_slot("new_pin") == HASH
+        typed_first = [e for e in back.events if isinstance(e, SlotSet) and e.key == "new_pin"]
+        assert [e.value for e in typed_first] == [None, HASH]
         # Without the secret nobody reads them: the slots come back empty.
         os.environ["WAZI_CHANNEL_SECRET"] = "another secret of forty characters......"
         stranger = await store.retrieve("chat-1")
@@ -81,11 +130,20 @@ CHECKS = textwrap.dedent(
     stored = "\\n".join(rows)
     assert "+254712000001" not in stored and "1988-04-12" not in stored, stored
     assert "k7qm" not in stored.lower() and "3xpa" not in stored.lower(), stored
-    # 3 messages x (text, parse_data text), 1 claim in the message's metadata (its copy in
-    # parse_data too), 1 in session_started_metadata, the linking code's slot value; the 2
-    # identity slot values encrypted
-    assert stored.count('"***"') == 10, stored
+    assert "9 3 7 1" not in stored and '"5826"' not in stored, stored
+    # 6 messages x (text, parse_data text), 1 claim in the message's metadata (its copy in
+    # parse_data too), 1 in session_started_metadata, 4 slot values (the linking code, the
+    # PIN, the new PIN as typed, the new PIN typed again); the 2 identity slot values encrypted
+    assert stored.count('"***"') == 6 * 2 + 2 + 1 + 4, stored
     assert '"link_code", "value": "***"' in stored, stored
+    assert '"pin", "value": "***"' in stored, stored
+    assert '"new_pin_again", "value": "***"' in stored, stored
+    assert '"new_pin", "value": "***"' in stored, stored
+    assert '"new_pin", "value": "' + HASH + '"' in stored, stored
+    # a form asking another form's slot: kept as Rasa keeps it
+    assert "9371 is not a pin form answer" in stored
+    assert "5826 is not an identity answer" in stored
+    assert "what is new_pin_again" in stored
     assert stored.count('"fernet:') == 2, stored
     assert "what is my balance" in stored
     assert "12/04/1988 again, thanks" in stored  # after the form: kept as Rasa keeps it

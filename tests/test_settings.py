@@ -26,6 +26,7 @@ def test_defaults(clean_env: pytest.MonkeyPatch) -> None:
     assert loaded.rasa_url == "http://127.0.0.1:5005"
     assert (loaded.verify_max_failures, loaded.verify_lock_minutes) == (3, 15)
     assert loaded.verify_link_code is False
+    assert loaded.verify_pin is False
 
 
 def test_wazi_today_replaces_today(clean_env: pytest.MonkeyPatch) -> None:
@@ -51,6 +52,24 @@ def test_a_bad_linking_code_choice_says_what_is_expected(clean_env: pytest.Monke
     assert str(caught.value) == "WAZI_VERIFY_LINK_CODE: expected true or false, got 'Sometimes'"
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("true", True), (" Yes ", True), ("1", True), ("ON", True), ("false", False), ("off", False)],
+)
+def test_pins_are_the_institutions_choice(
+    clean_env: pytest.MonkeyPatch, value: str, expected: bool
+) -> None:
+    clean_env.setenv("WAZI_VERIFY_PIN", value)
+    assert settings.load().verify_pin is expected
+
+
+def test_a_bad_pin_choice_says_what_is_expected(clean_env: pytest.MonkeyPatch) -> None:
+    clean_env.setenv("WAZI_VERIFY_PIN", "for some")
+    with pytest.raises(SettingError) as caught:
+        settings.load()
+    assert str(caught.value) == "WAZI_VERIFY_PIN: expected true or false, got 'for some'"
+
+
 def test_data_dir_moves_the_default_database(clean_env: pytest.MonkeyPatch, tmp_path) -> None:
     clean_env.setenv("WAZI_DATA_DIR", str(tmp_path))
     assert settings.load().database_url == f"sqlite:///{tmp_path / 'wazi.sqlite3'}"
@@ -67,6 +86,7 @@ def test_data_dir_moves_the_default_database(clean_env: pytest.MonkeyPatch, tmp_
         ("WAZI_WEB_PORT", "70000"),
         ("WAZI_VERIFY_MAX_FAILURES", "0"),
         ("WAZI_VERIFY_LINK_CODE", "maybe"),
+        ("WAZI_VERIFY_PIN", "2"),
         ("WAZI_PHONE_REGIONS", "KEN"),
         ("WAZI_LOG_LEVEL", "LOUD"),
         ("WAZI_COMPLAINT_ESCALATE", "fraud,theft"),

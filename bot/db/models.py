@@ -146,6 +146,8 @@ class Client(Base):
     loan_officer_name: Mapped[str | None] = mapped_column(String(200))
     loan_officer_phone: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    pin_hash: Mapped[str | None] = mapped_column(String(200))  # argon2id of the PIN (bot.pins)
+    pin_set_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     branch: Mapped[Branch | None] = relationship(back_populates="clients")
     loans: Mapped[list[Loan]] = relationship(back_populates="client", order_by="Loan.id")
