@@ -25,6 +25,7 @@ STORED_CLIENT = N_(
     "%(loans)s (your branch keeps these records, not this chat);"
 )
 STORED_NO_CLIENT = N_("- this chat is not linked to a client record;")
+STORED_PIN = N_("- a PIN, set on %(date)s (only its hash is kept);")
 STORED_LESSONS = N_(
     "- lessons: %(started)d started, %(finished)d finished, %(answers)d quiz answers;"
 )
@@ -86,6 +87,8 @@ def describe(stored: Stored, language: str, retention_days: int) -> str:
                 "loans": ", ".join(stored.loan_accounts) or "-",
             }
         )
+        if stored.client.pin_set_at is not None:
+            lines.append(say(STORED_PIN) % {"date": day(stored.client.pin_set_at.date(), locale)})
     else:
         lines.append(say(STORED_NO_CLIENT))
     lines.append(

@@ -25,6 +25,7 @@ from actions.data_rights import (
     ActionDeleteMyData,
     ActionMyData,
 )
+from bot import pins
 from bot.db.migrate import upgrade
 from bot.db.models import ChatIdentity, Client, LessonProgress
 from bot.db.session import make_engine, session_scope
@@ -117,6 +118,21 @@ def test_a_verified_client_hears_their_record_in_their_language(
     assert len(text) <= 1000  # one phone screen's message
     if language != "en":
         assert "This is what Wazi keeps" not in text
+
+
+def test_a_client_with_a_pin_hears_when_it_was_set_not_the_pin(database: str) -> None:
+    _link(database, "web-pin", "+254712000001")
+    engine = make_engine(database)
+    with session_scope(engine) as session:
+        amina = session.scalars(select(Client).where(Client.phone == "+254712000001")).one()
+        person = session.scalars(
+            select(ChatIdentity).where(ChatIdentity.channel_user_id == "web-pin")
+        ).one()
+        pins.set_pin(session, amina, "4831", person, dt.datetime(2026, 11, 20, tzinfo=dt.UTC))
+    engine.dispose()
+    _, (message,) = _run(ActionMyData(), _tracker("web-pin", "en", {}))
+    assert "- a PIN, set on 20 November 2026 (only its hash is kept);" in message["text"]
+    assert "4831" not in message["text"]
 
 
 def test_delete_asks_with_a_one_time_button_then_deletes(database: str) -> None:
