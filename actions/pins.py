@@ -86,7 +86,7 @@ class ValidatePinForm(FormValidationAction):
             if not is_verified(person) or person.client is None:
                 return {"new_pin": None, "new_pin_again": None, "requested_slot": None}
             pins.set_pin(session, person.client, pin, person, now())
-        return {"new_pin": None, "new_pin_again": SAVED}
+        return {"new_pin_again": SAVED}  # the form is complete; action_pin_saved clears both
 
 
 class ActionPinSaved(Action):
