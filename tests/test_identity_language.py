@@ -17,18 +17,14 @@ from bot.identity import (
     verify,
     with_language,
 )
+from tests.clients import amina
 
 NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
 POLICY = Policy(max_failures=3, lock_minutes=15)
 
 
 def _amina(session: Session) -> Client:
-    client = Client(
-        name="Amina Njeri",
-        phone="+254712000001",
-        date_of_birth=dt.date(1988, 4, 12),
-        locale="sw_KE",
-    )
+    client = amina()
     session.add(client)
     session.flush()
     return client

@@ -14,6 +14,7 @@ from bot import link_codes
 from bot.db.models import AuditEntry, ChatIdentity, Client, LinkCode
 from bot.db.session import session_scope
 from bot.link_codes import State
+from tests.clients import add_amina
 
 NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
 LATER = NOW + dt.timedelta(days=1)
@@ -21,16 +22,7 @@ LATER = NOW + dt.timedelta(days=1)
 
 @pytest.fixture
 def client_id(engine: Engine) -> int:
-    with session_scope(engine) as session:
-        client = Client(
-            name="Amina Njeri",
-            phone="+254712000001",
-            date_of_birth=dt.date(1988, 4, 12),
-            locale="sw_KE",
-        )
-        session.add(client)
-        session.flush()
-        return client.id
+    return add_amina(engine)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from bot import pins
 from bot.db.models import AuditEntry, Client
 from bot.db.session import session_scope
 from bot.identity import identity_for
+from tests.clients import add_amina
 
 NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
 PIN = "5826"
@@ -84,17 +85,7 @@ def test_other_pins_are_not_weak(pin: str) -> None:
     assert not pins.weak(pin)
 
 
-def add_client(engine: Engine) -> int:
-    with session_scope(engine) as session:
-        client = Client(
-            name="Amina Njeri",
-            phone="+254712000001",
-            date_of_birth=dt.date(1988, 4, 12),
-            locale="sw_KE",
-        )
-        session.add(client)
-        session.flush()
-        return client.id
+add_client = add_amina
 
 
 def set_pin(engine: Engine, client_id: int, pin: str, user: str = "chat-1") -> None:

@@ -3,7 +3,6 @@ actions read (a migrated SQLite file of the test's own) and one demo client."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -13,10 +12,10 @@ from sqlalchemy import Engine
 import actions.context
 from bot import settings
 from bot.db.migrate import upgrade
-from bot.db.models import Client
 from bot.db.session import make_engine, session_scope
+from tests.clients import AMINA_BORN, AMINA_PHONE, amina
 
-CLIENT_PHONE, CLIENT_BORN = "+254712000001", dt.date(1988, 4, 12)
+CLIENT_PHONE, CLIENT_BORN = AMINA_PHONE, AMINA_BORN
 
 
 @pytest.fixture
@@ -51,10 +50,6 @@ def action_engine(action_settings: Callable[..., None]) -> Iterator[Engine]:
     """The actions' database, with Amina (``CLIENT_PHONE``, born ``CLIENT_BORN``, sw_KE)."""
     engine = make_engine(actions.context.settings().database_url)
     with session_scope(engine) as session:
-        session.add(
-            Client(
-                name="Amina Njeri", phone=CLIENT_PHONE, date_of_birth=CLIENT_BORN, locale="sw_KE"
-            )
-        )
+        session.add(amina())
     yield engine
     engine.dispose()

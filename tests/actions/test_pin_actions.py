@@ -35,6 +35,7 @@ from bot import pins
 from bot.db.models import AuditEntry, ChatIdentity, Client, utcnow
 from bot.db.session import session_scope
 from tests.actions.conftest import CLIENT_PHONE
+from tests.actions.trackers import form_tracker
 
 CHECK = ["phone_number", "date_of_birth", "link_code", "pin"]
 NEW = ["new_pin", "new_pin_again"]
@@ -48,21 +49,7 @@ DOMAIN = {
 MISMATCH = "Sorry, those details do not match our records. Let's try again (2 attempts left)."
 
 
-def chat(form: str, answer: str | None = None, **slots: Any) -> Tracker:
-    """The chat "chat-1" in English, ``form`` having just filled ``answer``'s slot."""
-    events: list[dict[str, Any]] = [{"event": "user", "text": "(typed)"}]
-    if answer is not None:
-        events.append({"event": "slot", "name": answer, "value": slots[answer]})
-    return Tracker(
-        sender_id="chat-1",
-        slots={"language": "en", "requested_slot": answer, **slots},
-        latest_message={"text": "(typed)", "intent": {"name": "inform"}, "entities": []},
-        events=events,
-        paused=False,
-        followup_action=None,
-        active_loop={"name": form},
-        latest_action_name="action_listen",
-    )
+chat = form_tracker
 
 
 def run(action: Any, tracker: Tracker) -> tuple[dict[str, Any], list[str]]:

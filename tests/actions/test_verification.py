@@ -19,6 +19,7 @@ from bot import link_codes
 from bot.db.models import AuditEntry, ChatIdentity, Client, LinkCode, utcnow
 from bot.db.session import session_scope
 from tests.actions.conftest import CLIENT_PHONE
+from tests.actions.trackers import form_tracker
 
 SLOTS = ["phone_number", "date_of_birth", "link_code"]
 DOMAIN = {"forms": {"verification_form": {"required_slots": SLOTS}}, "slots": {}}
@@ -30,20 +31,8 @@ NOT_A_CODE = (
 
 
 def tracker(answer: str | None = None, **slots: Any) -> Tracker:
-    """The chat "chat-1" in English, the form having just filled ``answer``'s slot."""
-    events: list[dict[str, Any]] = [{"event": "user", "text": "(typed)"}]
-    if answer is not None:
-        events.append({"event": "slot", "name": answer, "value": slots[answer]})
-    return Tracker(
-        sender_id="chat-1",
-        slots={"language": "en", "requested_slot": answer, **slots},
-        latest_message={"text": "(typed)", "intent": {"name": "inform"}, "entities": []},
-        events=events,
-        paused=False,
-        followup_action=None,
-        active_loop={"name": "verification_form"},
-        latest_action_name="action_listen",
-    )
+    """The chat "chat-1" in English, the identity form having just filled ``answer``'s slot."""
+    return form_tracker("verification_form", answer, **slots)
 
 
 def run_form(chat: Tracker) -> tuple[list[dict[str, Any]], list[str]]:
