@@ -95,8 +95,11 @@ def masked(events: Sequence[Event], index: int) -> dict[str, Any]:
     data = event.as_dict()
     if isinstance(event, UserUttered) and _answers_identity_check(events, index):
         data["text"] = MASK
-        if isinstance(data.get("parse_data"), dict):
-            data["parse_data"]["text"] = MASK
+        parse = data.get("parse_data")
+        if isinstance(parse, dict):
+            # The entities NLU found in the answer hold pieces of it (a number, a year).
+            parse = {key: value for key, value in parse.items() if key != "text_tokens"}
+            data["parse_data"] = {**parse, "text": MASK, "entities": []}
     elif isinstance(event, SlotSet) and event.key in SECRET_SLOTS and event.value is not None:
         data["value"] = _encrypt(str(event.value))
     elif isinstance(event, SlotSet) and _stored_masked(events, index):
