@@ -24,7 +24,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
 from bot import identity as identities
-from bot.db.models import ChatIdentity, Client
+from bot.db.models import AuditEntry, ChatIdentity, Client
 
 logger = logging.getLogger(__name__)
 
@@ -98,3 +98,28 @@ def confirms(pending_hash: str, typed: str) -> bool:
         return _hasher.verify(pending_hash, pin)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def remove_pin(session: Session, client: Client, staff: str, now: dt.datetime) -> bool:
+    """Staff remove a client's PIN (forgotten, or the phone no longer shared); the chats it
+    locked open again with the usual check. False when the client had none."""
+    if client.pin_hash is None:
+        return False
+    client.pin_hash = None
+    client.pin_set_at = None
+    session.add(
+        AuditEntry(
+            actor_type="staff",
+            actor_id=staff,
+            action="pin.removed",
+            subject_type="client",
+            subject_id=str(client.id),
+            details={},
+            at=now,
+        )
+    )
+    for chat in client.chat_identities:  # locked by the PIN: the usual check from now on
+        if chat.verified_at is None:
+            chat.client_id = None
+    logger.info("PIN of client %s removed by staff", client.id)
+    return True

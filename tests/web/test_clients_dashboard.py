@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, select
 
-from bot import link_codes
+from bot import link_codes, pins
 from bot.db import models
 from bot.db.session import session_scope
 from bot.demo import seed
@@ -262,3 +262,39 @@ def test_trainers_and_strangers_do_not_see_clients(
         assert response.status_code == 403
         assert "Only staff and admins can see clients" in response.get_data(as_text=True)
     assert codes(engine, amina) == []
+
+
+def _pin_of(engine: Engine, client_id: int) -> str | None:
+    with session_scope(engine) as session:
+        return session.get(models.Client, client_id).pin_hash
+
+
+def test_staff_remove_a_forgotten_pin_and_the_locked_chat_checks_afresh(
+    client: FlaskClient, engine: Engine, amina: int
+) -> None:
+    with session_scope(engine) as session:
+        owner = session.get(models.Client, amina)
+        chat = models.ChatIdentity(channel="whatsapp", channel_user_id="254712000001")
+        session.add(chat)
+        session.flush()
+        pins.set_pin(session, owner, "4831", chat, dt.datetime(2026, 11, 20, tzinfo=dt.UTC))
+        chat.client_id = amina  # locked by the PIN: linked, not verified
+        chat_id = chat.id
+    log_in(client, "wanjiru")
+    page = client.get(f"/dashboard/clients/{amina}").get_data(as_text=True)
+    assert "The client set a PIN on 2026-11-20" in page and "Remove the PIN" in page
+
+    assert client.get(f"/dashboard/clients/{amina}/pin/remove").status_code == 405
+    assert client.post(f"/dashboard/clients/{amina}/pin/remove").status_code == 400  # no token
+    assert _pin_of(engine, amina) is not None
+    removed = post(client, f"/dashboard/clients/{amina}/pin/remove")
+    assert removed.status_code == 302
+    assert removed.headers["Location"].endswith(f"/dashboard/clients/{amina}")
+    assert _pin_of(engine, amina) is None
+    with session_scope(engine) as session:
+        assert session.get(models.ChatIdentity, chat_id).client_id is None
+    (row,) = audit_rows(engine, "pin.removed")
+    assert (row.actor_id, row.subject_id, row.details) == ("wanjiru", str(amina), {})
+    page = client.get(f"/dashboard/clients/{amina}").get_data(as_text=True)
+    assert "No PIN" in page and "Remove the PIN" not in page
+    assert post(client, "/dashboard/clients/999999/pin/remove").status_code == 404

@@ -14,11 +14,11 @@ import datetime as dt
 import logging
 
 from babel import Locale
-from flask import current_app, render_template, request
+from flask import Response, current_app, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot import link_codes
+from bot import link_codes, pins
 from bot import settings as wazi_settings
 from bot.db import models
 from bot.i18n import money
@@ -172,6 +172,19 @@ def client_issue_code(client_id: int) -> tuple[str, int, dict[str, str]] | tuple
     )
     # The only copy of the code: no browser or proxy may keep it.
     return page, 200, {"Cache-Control": "no-store"}
+
+
+@bp.post("/clients/<int:client_id>/pin/remove")
+@clients_access
+def client_remove_pin(client_id: int) -> Response | tuple[str, int]:
+    """The client forgot their PIN (or the phone is no longer shared): remove it."""
+    session = db()
+    client = session.get(models.Client, client_id)
+    if client is None:
+        return _not_found(client_id)
+    pins.remove_pin(session, client, _username(), models.utcnow())
+    session.commit()
+    return redirect(url_for("dashboard.client_detail", client_id=client_id))
 
 
 @bp.get("/clients/<int:client_id>/card")
