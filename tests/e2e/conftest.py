@@ -13,19 +13,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.devstack import Stack, StackError, wazi_stack
-from bot.training import model_path
+from bot.devstack import Stack
 from tests.e2e.log_privacy import leaks
+from tests.e2e.stacks import stack_for_tests
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    work = tmp_path_factory.mktemp("stack")
-    try:
-        with wazi_stack(model_path(), work) as running:
-            yield running
-    except StackError as exc:
-        pytest.fail(str(exc))
+    yield from stack_for_tests(tmp_path_factory, "stack")
     # The run is over: no log of any server or adapter it started may hold personal data.
     found = leaks(tmp_path_factory.getbasetemp())
     if found:

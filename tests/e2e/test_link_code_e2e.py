@@ -17,8 +17,8 @@ from actions.verification import ASK_LINK_CODE, ASK_PHONE_AGAIN
 from bot import link_codes
 from bot.db.models import ChatIdentity, Client
 from bot.db.session import make_engine, session_scope
-from bot.devstack import Stack, StackError, wazi_stack
-from bot.training import model_path
+from bot.devstack import Stack
+from tests.e2e.stacks import stack_for_tests
 
 pytestmark = pytest.mark.e2e
 
@@ -28,12 +28,7 @@ MISMATCH = "do not match our records"
 
 @pytest.fixture(scope="module")
 def coded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    work = tmp_path_factory.mktemp("linkcode")
-    try:
-        with wazi_stack(model_path(), work, env={"WAZI_VERIFY_LINK_CODE": "true"}) as running:
-            yield running
-    except StackError as exc:
-        pytest.fail(str(exc))
+    yield from stack_for_tests(tmp_path_factory, "linkcode", {"WAZI_VERIFY_LINK_CODE": "true"})
 
 
 def _issue(stack: Stack) -> str:

@@ -14,8 +14,8 @@ from actions.pins import ASK_NEW_PIN, ASK_NEW_PIN_AGAIN, PIN_SAVED, WEAK_PIN
 from actions.verification import ASK_PIN, UNLOCK_PIN
 from bot.db.models import AuditEntry, Client
 from bot.db.session import make_engine, session_scope
-from bot.devstack import Stack, StackError, wazi_stack
-from bot.training import model_path
+from bot.devstack import Stack
+from tests.e2e.stacks import stack_for_tests
 
 pytestmark = pytest.mark.e2e
 
@@ -25,12 +25,7 @@ MISMATCH = "do not match our records"
 
 @pytest.fixture(scope="module")
 def pinned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    work = tmp_path_factory.mktemp("pins")
-    try:
-        with wazi_stack(model_path(), work, env={"WAZI_VERIFY_PIN": "true"}) as running:
-            yield running
-    except StackError as exc:
-        pytest.fail(str(exc))
+    yield from stack_for_tests(tmp_path_factory, "pins", {"WAZI_VERIFY_PIN": "true"})
 
 
 def _amina(stack: Stack) -> tuple[str | None, int]:
