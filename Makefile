@@ -124,7 +124,7 @@ lint: install ## ruff lint and format check
 	$(VENV)/bin/ruff format --check .
 
 unit: install install-browser install-nginx catalogs ## Unit, data-layer (SQLite and PostgreSQL) and browser tests
-	$(VENV)/bin/pytest -m "not e2e"
+	$(VENV)/bin/pytest -m "not e2e" --durations=15
 
 # Rasa 3.6's --fail-on-warnings lets some warnings (unused intents, unknown utterances) pass,
 # so bot/rasa_validate.py fails the target on any warning in its output (see that module).
@@ -143,9 +143,13 @@ conversations: train ## Rasa conversation tests (tests/test_*.yml)
 		--fail-on-prediction-errors --out results/conversations --no-plot
 
 e2e: train catalogs install-nginx ## End-to-end: real Rasa server and action server over HTTP
-	$(VENV)/bin/pytest -m e2e
+	$(VENV)/bin/pytest -m e2e --durations=15
 
-test: lint i18n-check unit validate conversations e2e ## Everything CI runs
+# The model trains (CPU-bound) while the unit tests run (mostly waiting on browsers, databases and
+# servers): two jobs side by side, each one's output printed whole when it ends.
+test: lint i18n-check ## Everything CI runs
+	@$(MAKE) --no-print-directory -j2 --output-sync=target unit train
+	@$(MAKE) --no-print-directory validate conversations e2e
 
 nlu-report: install ## Cross-validated intent F1 per language and intent -> reports/nlu-report.md
 	$(PY) -m bot.nlu_report 3

@@ -5,6 +5,11 @@ PostgreSQL database (marked ``postgres``; deselect with ``-m "not postgres"``). 
 databases are named ``wazi_test_<session token>_<n>``, so concurrent test sessions never
 share one, and each is dropped when its test ends. ``WAZI_TEST_POSTGRES_URL`` points at
 another server (default: the local one, database ``test``).
+
+``migrated_url`` is the same on the latest schema. Alembic runs once per backend and test run
+(``alembic upgrade head`` into a template); each test then gets a copy of it: a copied SQLite file,
+a PostgreSQL ``CREATE DATABASE ... TEMPLATE``. The migrations themselves are tested from empty
+databases in ``tests/db/test_migrations.py``.
 """
 
 from __future__ import annotations
@@ -13,9 +18,11 @@ import datetime as dt
 import itertools
 import os
 import secrets
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
@@ -37,17 +44,19 @@ def postgres_admin_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_database() -> Iterator[Callable[[], str]]:
-    """A factory of new, empty PostgreSQL databases, all dropped at the end."""
+def postgres_database() -> Iterator[Callable[..., str]]:
+    """A factory of new PostgreSQL databases, empty or copies of ``template``; all dropped at
+    the end."""
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     token = secrets.token_hex(4)
     counter = itertools.count(1)
     created: list[str] = []
 
-    def create() -> str:
+    def create(template: str | None = None) -> str:
         name = f"wazi_test_{token}_{next(counter)}"
+        copy = f' TEMPLATE "{template}"' if template else ""
         with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
         created.append(name)
         return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(False)
 
@@ -55,26 +64,55 @@ def postgres_database() -> Iterator[Callable[[], str]]:
         yield create
     finally:
         with admin.connect() as conn:
-            for name in created:
+            for name in reversed(created):
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], str]:
+    """Copy a SQLite database migrated once this run to a path; returns the copy's URL."""
+    template = tmp_path_factory.mktemp("template") / "wazi.sqlite3"
+    upgrade(f"sqlite:///{template}")
+
+    def copy(path: Path) -> str:
+        shutil.copyfile(template, path)
+        return f"sqlite:///{path}"
+
+    return copy
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres(postgres_database: Callable[..., str]) -> Callable[[], str]:
+    """New PostgreSQL databases copied from one migrated once this run; returns a copy's URL."""
+    template_url = postgres_database()
+    upgrade(template_url)
+    template = make_url(template_url).database
+    return lambda: postgres_database(template)
 
 
 @pytest.fixture(
     params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
 )
-def db_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> str:
+def backend(request: pytest.FixtureRequest) -> str:
+    """Each database backend in turn: a test asking for it runs once per backend."""
+    return request.param
+
+
+@pytest.fixture
+def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The URL of an empty database (no tables) on each backend."""
-    if request.param == "sqlite":
+    if backend == "sqlite":
         return f"sqlite:///{tmp_path}/wazi.sqlite3"
     return request.getfixturevalue("postgres_database")()
 
 
 @pytest.fixture
-def migrated_url(db_url: str) -> str:
-    """``db_url`` after ``alembic upgrade head``."""
-    upgrade(db_url)
-    return db_url
+def migrated_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database of the test's own on the latest schema, on each backend."""
+    if backend == "sqlite":
+        return request.getfixturevalue("migrated_sqlite")(tmp_path / "wazi.sqlite3")
+    return request.getfixturevalue("migrated_postgres")()
 
 
 @pytest.fixture
@@ -94,10 +132,11 @@ DEMO_TODAY = dt.date(2026, 11, 25)
 
 
 @pytest.fixture(scope="module")
-def demo_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+def demo_engine(
+    tmp_path_factory: pytest.TempPathFactory, migrated_sqlite: Callable[[Path], str]
+) -> Iterator[Engine]:
     """The demo clients and loans (``wazi demo seed``) in a fresh SQLite database, per module."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.sqlite3'}"
-    upgrade(url)
+    url = migrated_sqlite(tmp_path_factory.mktemp("demo") / "demo.sqlite3")
     engine = make_engine(url)
     with session_scope(engine) as session:
         seed(session, DEMO_TODAY)

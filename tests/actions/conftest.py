@@ -11,7 +11,6 @@ from sqlalchemy import Engine
 
 import actions.context
 from bot import settings
-from bot.db.migrate import upgrade
 from bot.db.session import make_engine, session_scope
 from tests.clients import AMINA_BORN, AMINA_PHONE, amina
 
@@ -20,11 +19,10 @@ CLIENT_PHONE, CLIENT_BORN = AMINA_PHONE, AMINA_BORN
 
 @pytest.fixture
 def action_settings(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_sqlite: Callable[[Path], str]
 ) -> Iterator[Callable[..., None]]:
     """Set the actions' settings (``WAZI_*`` as keyword arguments) on a fresh database."""
-    url = f"sqlite:///{tmp_path}/actions.sqlite3"
-    upgrade(url)
+    url = migrated_sqlite(tmp_path / "actions.sqlite3")
     for setting in settings.SETTINGS:
         monkeypatch.delenv(setting.name, raising=False)
 

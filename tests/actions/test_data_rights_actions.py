@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,6 @@ from actions.data_rights import (
     ActionMyData,
 )
 from bot import pins
-from bot.db.migrate import upgrade
 from bot.db.models import ChatIdentity, Client, LessonProgress
 from bot.db.session import make_engine, session_scope
 from bot.demo import seed
@@ -36,9 +35,10 @@ TODAY = dt.date(2026, 11, 25)
 
 
 @pytest.fixture
-def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'wazi.sqlite3'}"
-    upgrade(url)
+def database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, migrated_sqlite: Callable[[Path], str]
+) -> Iterator[str]:
+    url = migrated_sqlite(tmp_path / "wazi.sqlite3")
     engine = make_engine(url)
     with session_scope(engine) as session:
         seed(session, TODAY)

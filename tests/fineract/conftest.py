@@ -88,7 +88,7 @@ def fineract_env(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[dict[str, str]]:
     """The settings of an action server with WAZI_LOAN_SOURCE=fineract reading the fake, on a
-    migrated database of its own (SQLite, and PostgreSQL through ``db_url``); the actions'
+    migrated database of its own (SQLite, and PostgreSQL through ``migrated_url``); the actions'
     cached settings and loan source are made afresh, and closed afterwards."""
     env = {
         "WAZI_LOAN_SOURCE": "fineract",

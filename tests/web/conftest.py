@@ -21,7 +21,6 @@ from sqlalchemy import Engine
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from bot.db.migrate import upgrade
 from bot.db.models import StaffRole, StaffUser
 from bot.db.session import session_scope
 from bot.web import create_app
@@ -157,12 +156,10 @@ def make_app(chat_db_url: str) -> Iterator[Callable[..., Flask]]:
 
 
 @pytest.fixture
-def chat_db_url(tmp_path: Path) -> str:
+def chat_db_url(tmp_path: Path, migrated_sqlite: Callable[[Path], str]) -> str:
     """A migrated SQLite database of the test's own, where the web chat looks for complaint
     news (so no test touches the settings' database)."""
-    url = f"sqlite:///{tmp_path}/chat.sqlite3"
-    upgrade(url)
-    return url
+    return migrated_sqlite(tmp_path / "chat.sqlite3")
 
 
 @pytest.fixture
@@ -262,17 +259,15 @@ def dashboard_app_for(database_url: str) -> Iterator[Flask]:
 
 @pytest.fixture
 def dashboard_app(migrated_url: str) -> Iterator[Flask]:
-    """The app on a migrated, empty database (SQLite, and PostgreSQL through ``db_url``)."""
+    """The app on a migrated, empty database (SQLite, and PostgreSQL through ``migrated_url``)."""
     with dashboard_app_for(migrated_url) as app:
         yield app
 
 
 @pytest.fixture
-def sqlite_dashboard_url(tmp_path: Path) -> str:
+def sqlite_dashboard_url(tmp_path: Path, migrated_sqlite: Callable[[Path], str]) -> str:
     """A migrated SQLite database for the dashboard's browser tests."""
-    url = f"sqlite:///{tmp_path}/dashboard.sqlite3"
-    upgrade(url)
-    return url
+    return migrated_sqlite(tmp_path / "dashboard.sqlite3")
 
 
 @pytest.fixture
