@@ -95,7 +95,10 @@ UNLOCK_PIN = N_(
     "A PIN protects this chat since our last conversation ended. What is your PIN? If this is "
     'not your loan, say "this is not me".'
 )
-NOT_A_PIN = N_("A PIN is 4 to 6 digits, for example 4831. Please type it again.")
+NOT_A_PIN = N_(
+    "A PIN is 4 to 6 digits, for example 4831. Please type it again. Forgotten it? Your loan "
+    "officer can remove it; then you choose a new one."
+)
 PIN = "pin"
 
 

@@ -27,6 +27,7 @@ from actions.pins import (
 from actions.session import ActionSessionStart
 from actions.verification import (
     ASK_PIN,
+    NOT_A_PIN,
     UNLOCK_PIN,
     ActionAskPin,
     ValidateVerificationForm,
@@ -269,6 +270,20 @@ def test_the_chat_locks_at_session_start_and_the_pin_alone_opens_it(pins_on: Eng
     slots, said = run(ValidateVerificationForm(), chat("verification_form", "pin", pin="4831"))
     assert slots["verified"] is True and said == []
     assert the_chat(pins_on).verified_at is not None
+
+
+def test_a_forgotten_pin_is_not_counted_and_the_answer_says_who_removes_it(
+    pins_on: Engine,
+) -> None:
+    give_pin(pins_on)
+    link(pins_on)
+    _session_start()
+    slots, said = run(
+        ValidateVerificationForm(), chat("verification_form", "pin", pin="I forgot my PIN")
+    )
+    assert said == [NOT_A_PIN] and "loan officer can remove it" in NOT_A_PIN
+    assert slots["pin"] is None and "verified" not in slots
+    assert audited(pins_on, "identity.failed") == 0 and the_chat(pins_on).verified_at is None
 
 
 def test_three_wrong_pins_lock_the_chat(pins_on: Engine) -> None:
