@@ -15,7 +15,7 @@ export WAZI_ACTIONS_PORT ?= 5055
 export WAZI_NLG_PORT ?= 5056
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install install-browser install-nginx catalogs translations i18n-check db train run run-prod test lint unit validate conversations e2e lock nlu-report bench-loans bench-turns bench-load clean
+.PHONY: help install install-browser install-nginx catalogs translations i18n-check db train run run-prod test lint unit validate conversations e2e lock nlu-report bench-loans bench-turns bench-load stock-assistant clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -145,10 +145,11 @@ conversations: train ## Rasa conversation tests (tests/test_*.yml)
 e2e: train catalogs install-nginx ## End-to-end: real Rasa server and action server over HTTP
 	$(VENV)/bin/pytest -m e2e --durations=15
 
-# The model trains (CPU-bound) while the unit tests run (mostly waiting on browsers, databases and
-# servers): two jobs side by side, each one's output printed whole when it ends.
+# The model, then the benchmarks' stock assistant, train (CPU-bound) while the unit tests run (mostly
+# waiting on browsers, databases and servers): two jobs side by side, each one's output printed
+# whole when it ends.
 test: lint i18n-check ## Everything CI runs
-	@$(MAKE) --no-print-directory -j2 --output-sync=target unit train
+	@$(MAKE) --no-print-directory -j2 --output-sync=target unit train stock-assistant
 	@$(MAKE) --no-print-directory validate conversations e2e
 
 nlu-report: install ## Cross-validated intent F1 per language and intent -> reports/nlu-report.md
@@ -156,6 +157,9 @@ nlu-report: install ## Cross-validated intent F1 per language and intent -> repo
 
 bench-load: install install-nginx catalogs train ## Throughput, p50/p95/p99 and memory at 40 senders: local, production, stock rasa init (needs PostgreSQL, Redis)
 	$(PY) bench/load.py
+
+stock-assistant: install ## Make the benchmarks' stock `rasa init` assistant unless cached in .cache/bench/
+	$(PY) bench/turns.py --make-stock
 
 bench-loans: install ## Print the loan engine's speed (target: under 1 ms a loan)
 	$(PY) bench/loans.py

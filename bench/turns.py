@@ -302,6 +302,20 @@ def run(args: argparse.Namespace) -> None:
     )
 
 
+def make_stock() -> int:
+    """``--make-stock``: the cached stock assistant, made now if missing (``make test`` makes it
+    while the unit tests run, so the benchmarks' end-to-end tests do not wait for it)."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="stock-", dir=CACHE) as logs:
+        try:
+            _folder, model = stock_assistant(Path(logs))
+        except StackError as exc:
+            print(f"bench/turns.py: {exc}", file=sys.stderr)
+            return 1
+    print(f"stock assistant: {model.relative_to(PROJECT_ROOT)}")
+    return 0
+
+
 def _stop(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -325,7 +339,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick", action="store_true", help="a smoke run: 6 turns, then 4 senders x 3 turns"
     )
+    parser.add_argument(
+        "--make-stock",
+        action="store_true",
+        help="only make the stock assistant (cached in .cache/bench/) if it is missing, then exit",
+    )
     args = parser.parse_args(argv)
+    if args.make_stock:
+        return make_stock()
     if args.quick:
         args.turns, args.senders, args.each = 6, 4, 3
     if args.turns < 2 or args.senders < 1 or args.senders * args.each < 2:

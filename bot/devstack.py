@@ -81,9 +81,10 @@ class Server:
 
 
 def start(name: str, args: list[str], env: dict[str, str], logs: Path, cwd: Path) -> Server:
-    """Start ``args`` in a new process group, output to ``logs/<name>.log``."""
+    """Start ``args`` in a new process group, output added to ``logs/<name>.log`` (a restarted
+    server's log keeps what it wrote before)."""
     log = logs / f"{name}.log"
-    with log.open("wb") as out:
+    with log.open("ab") as out:
         process = subprocess.Popen(
             args,
             cwd=cwd,
@@ -161,10 +162,15 @@ class Stack:
         """Stop one server ("actions", "nlg" or "rasa"), as an outage would."""
         self.servers[name].stop()
 
-    def restart(self, name: str, timeout: float = START_TIMEOUT) -> None:
-        """Start a stopped server again on the same port and wait until it answers."""
-        args, env, health = self._launch[name]
-        self.servers[name] = start(name, args, env, self.work, PROJECT_ROOT)
+    def restart(
+        self, name: str, timeout: float = START_TIMEOUT, env: Mapping[str, str] | None = None
+    ) -> None:
+        """Start a stopped server again on the same port, with ``env`` added to what it was
+        started with (e.g. a setting its code reads), and wait until it answers."""
+        args, launch_env, health = self._launch[name]
+        self.servers[name] = start(
+            name, args, {**launch_env, **(env or {})}, self.work, PROJECT_ROOT
+        )
         wait_until_up(self.servers[name], health, time.monotonic() + timeout)
 
     def launch_all(self, timeout: float) -> None:

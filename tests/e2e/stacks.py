@@ -1,4 +1,5 @@
-"""Starting a real Wazi stack (``bot.devstack.wazi_stack``) for a test fixture."""
+"""Starting a real Wazi stack (``bot.devstack.wazi_stack``) for a test fixture, and turning on a
+setting the actions read on a stack already running."""
 
 from __future__ import annotations
 
@@ -20,3 +21,19 @@ def stack_for_tests(
             yield running
     except StackError as exc:
         pytest.fail(str(exc))
+
+
+def actions_with(stack: Stack, env: Mapping[str, str]) -> Iterator[Stack]:
+    """``stack`` with its action server restarted with ``env`` added (settings only the
+    actions read, such as ``WAZI_VERIFY_PIN``), then restarted as it was: Rasa and its loaded
+    model stay up (for ``yield from`` in fixtures)."""
+    try:
+        stack.stop("actions")
+        stack.restart("actions", env=env)
+    except StackError as exc:
+        pytest.fail(str(exc))
+    try:
+        yield stack
+    finally:
+        stack.stop("actions")
+        stack.restart("actions")

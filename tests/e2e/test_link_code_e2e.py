@@ -1,4 +1,5 @@
-"""Stronger verification for real (``WAZI_VERIFY_LINK_CODE=true``): a stack of its own where
+"""Stronger verification for real (``WAZI_VERIFY_LINK_CODE=true``, the shared stack's action
+server restarted with it for this module): the stack where
 the identity check asks, after the phone number and birth date, for the one-time linking code
 the loan officer issued (as the dashboard's "Issue a new linking code" does, bot/link_codes.py).
 A wrong code fails like a wrong date and counts toward the lock; the right code links the chat
@@ -18,7 +19,7 @@ from bot import link_codes
 from bot.db.models import ChatIdentity, Client
 from bot.db.session import make_engine, session_scope
 from bot.devstack import Stack
-from tests.e2e.stacks import stack_for_tests
+from tests.e2e.stacks import actions_with
 
 pytestmark = pytest.mark.e2e
 
@@ -27,8 +28,8 @@ MISMATCH = "do not match our records"
 
 
 @pytest.fixture(scope="module")
-def coded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    yield from stack_for_tests(tmp_path_factory, "linkcode", {"WAZI_VERIFY_LINK_CODE": "true"})
+def coded(stack: Stack) -> Iterator[Stack]:
+    yield from actions_with(stack, {"WAZI_VERIFY_LINK_CODE": "true"})
 
 
 def _issue(stack: Stack) -> str:

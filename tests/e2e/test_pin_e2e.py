@@ -1,10 +1,12 @@
-"""PINs for shared phones for real (``WAZI_VERIFY_PIN=true``), on a stack of their own: Amina
+"""PINs for shared phones for real (``WAZI_VERIFY_PIN=true``, the shared stack's action server
+restarted with it for this module; Amina's PIN is removed afterwards, as staff would): Amina
 verifies and sets a PIN (a guessable one refused, typed twice); when the conversation ends the
 chat locks and opens again with the PIN alone (a wrong one counted); a family member who knows
 her phone number and birth date is still asked for the PIN on another chat."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import pytest
@@ -12,10 +14,11 @@ from sqlalchemy import select
 
 from actions.pins import ASK_NEW_PIN, ASK_NEW_PIN_AGAIN, PIN_SAVED, WEAK_PIN
 from actions.verification import ASK_PIN, UNLOCK_PIN
+from bot import pins
 from bot.db.models import AuditEntry, Client
 from bot.db.session import make_engine, session_scope
 from bot.devstack import Stack
-from tests.e2e.stacks import stack_for_tests
+from tests.e2e.stacks import actions_with
 
 pytestmark = pytest.mark.e2e
 
@@ -24,8 +27,17 @@ MISMATCH = "do not match our records"
 
 
 @pytest.fixture(scope="module")
-def pinned(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    yield from stack_for_tests(tmp_path_factory, "pins", {"WAZI_VERIFY_PIN": "true"})
+def pinned(stack: Stack) -> Iterator[Stack]:
+    try:
+        yield from actions_with(stack, {"WAZI_VERIFY_PIN": "true"})
+    finally:
+        engine = make_engine(stack.database_url)
+        try:
+            with session_scope(engine) as session:
+                amina = session.scalars(select(Client).where(Client.phone == "+254712000001"))
+                pins.remove_pin(session, amina.one(), "e2e-teardown", dt.datetime.now(dt.UTC))
+        finally:
+            engine.dispose()
 
 
 def _amina(stack: Stack) -> tuple[str | None, int]:
