@@ -3,7 +3,7 @@
 ``db_url`` runs a test twice: on a SQLite file in the test's temporary folder, and on a new
 PostgreSQL database (marked ``postgres``; deselect with ``-m "not postgres"``). The PostgreSQL
 databases are named ``wazi_test_<session token>_<n>``, so concurrent test sessions never
-share one, and each is dropped when its test ends. ``WAZI_TEST_POSTGRES_URL`` points at
+share one, and all are dropped when the run ends. ``WAZI_TEST_POSTGRES_URL`` points at
 another server (default: the local one, database ``test``).
 
 ``migrated_url`` is the same on the latest schema. Alembic runs once per backend and test run
