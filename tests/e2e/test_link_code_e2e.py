@@ -1,5 +1,5 @@
 """Stronger verification for real (``WAZI_VERIFY_LINK_CODE=true``, the shared stack's action
-server restarted with it for this module): the stack where
+server restarted with it for this module; Amina's record restored afterwards): the stack where
 the identity check asks, after the phone number and birth date, for the one-time linking code
 the loan officer issued (as the dashboard's "Issue a new linking code" does, bot/link_codes.py).
 A wrong code fails like a wrong date and counts toward the lock; the right code links the chat
@@ -16,9 +16,9 @@ from sqlalchemy import select
 
 from actions.verification import ASK_LINK_CODE, ASK_PHONE_AGAIN
 from bot import link_codes
-from bot.db.models import ChatIdentity, Client
-from bot.db.session import make_engine, session_scope
+from bot.db.models import ChatIdentity
 from bot.devstack import Stack
+from tests.e2e.records import amina_restored, stack_session, stored_amina
 from tests.e2e.stacks import actions_with
 
 pytestmark = pytest.mark.e2e
@@ -29,29 +29,22 @@ MISMATCH = "do not match our records"
 
 @pytest.fixture(scope="module")
 def coded(stack: Stack) -> Iterator[Stack]:
-    yield from actions_with(stack, {"WAZI_VERIFY_LINK_CODE": "true"})
+    with amina_restored(stack.database_url):
+        yield from actions_with(stack, {"WAZI_VERIFY_LINK_CODE": "true"})
 
 
 def _issue(stack: Stack) -> str:
-    engine = make_engine(stack.database_url)
-    try:
-        with session_scope(engine) as session:
-            amina = session.scalars(select(Client).where(Client.phone == "+254712000001")).one()
-            return link_codes.issue(session, amina, "officer-e2e", dt.datetime.now(dt.UTC))
-    finally:
-        engine.dispose()
+    with stack_session(stack.database_url) as session:
+        now = dt.datetime.now(dt.UTC)
+        return link_codes.issue(session, stored_amina(session), "officer-e2e", now)
 
 
 def _linked(stack: Stack, sender: str) -> bool:
-    engine = make_engine(stack.database_url)
-    try:
-        with session_scope(engine) as session:
-            person = session.scalars(
-                select(ChatIdentity).where(ChatIdentity.channel_user_id == sender)
-            ).one()
-            return person.client_id is not None and person.verified_at is not None
-    finally:
-        engine.dispose()
+    with stack_session(stack.database_url) as session:
+        person = session.scalars(
+            select(ChatIdentity).where(ChatIdentity.channel_user_id == sender)
+        ).one()
+        return person.client_id is not None and person.verified_at is not None
 
 
 def _to_the_code(chat) -> None:  # type: ignore[no-untyped-def]

@@ -1,12 +1,11 @@
 """PINs for shared phones for real (``WAZI_VERIFY_PIN=true``, the shared stack's action server
-restarted with it for this module; Amina's PIN is removed afterwards, as staff would): Amina
+restarted with it for this module; Amina's record is restored afterwards): Amina
 verifies and sets a PIN (a guessable one refused, typed twice); when the conversation ends the
 chat locks and opens again with the PIN alone (a wrong one counted); a family member who knows
 her phone number and birth date is still asked for the PIN on another chat."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 
 import pytest
@@ -14,10 +13,9 @@ from sqlalchemy import select
 
 from actions.pins import ASK_NEW_PIN, ASK_NEW_PIN_AGAIN, PIN_SAVED, WEAK_PIN
 from actions.verification import ASK_PIN, UNLOCK_PIN
-from bot import pins
-from bot.db.models import AuditEntry, Client
-from bot.db.session import make_engine, session_scope
+from bot.db.models import AuditEntry
 from bot.devstack import Stack
+from tests.e2e.records import amina_restored, stack_session, stored_amina
 from tests.e2e.stacks import actions_with
 
 pytestmark = pytest.mark.e2e
@@ -28,28 +26,15 @@ MISMATCH = "do not match our records"
 
 @pytest.fixture(scope="module")
 def pinned(stack: Stack) -> Iterator[Stack]:
-    try:
+    with amina_restored(stack.database_url):
         yield from actions_with(stack, {"WAZI_VERIFY_PIN": "true"})
-    finally:
-        engine = make_engine(stack.database_url)
-        try:
-            with session_scope(engine) as session:
-                amina = session.scalars(select(Client).where(Client.phone == "+254712000001"))
-                pins.remove_pin(session, amina.one(), "e2e-teardown", dt.datetime.now(dt.UTC))
-        finally:
-            engine.dispose()
 
 
 def _amina(stack: Stack) -> tuple[str | None, int]:
     """Amina's stored PIN hash and the number of "pin.set" audit rows."""
-    engine = make_engine(stack.database_url)
-    try:
-        with session_scope(engine) as session:
-            amina = session.scalars(select(Client).where(Client.phone == "+254712000001")).one()
-            rows = session.scalars(select(AuditEntry).where(AuditEntry.action == "pin.set"))
-            return amina.pin_hash, len(list(rows))
-    finally:
-        engine.dispose()
+    with stack_session(stack.database_url) as session:
+        rows = session.scalars(select(AuditEntry).where(AuditEntry.action == "pin.set"))
+        return stored_amina(session).pin_hash, len(list(rows))
 
 
 def test_a_pin_locks_a_shared_phones_chat_between_conversations(pinned: Stack) -> None:
