@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 MODELS_DIR = PROJECT_ROOT / "models"
 RASA = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
-INPUT_FILES = ("config.yml", "domain.yml", "requirements/rasa.lock")
+INPUT_FILES = ("config.yml", "domain.yml", "requirements/rasa.lock", "bot/rasa_intents.py")
 INPUT_DIRS = ("nlu_data",)
 
 
