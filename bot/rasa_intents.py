@@ -19,6 +19,7 @@ The probabilities go to Rasa's FallbackClassifier as confidences: with a weak re
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import joblib
@@ -46,14 +47,28 @@ logger = logging.getLogger(__name__)
 # Devanagari words at their vowel signs, which Unicode does not count as letters.)
 WORD = r"[^\s.,!?;:¿¡()\"'«»]+"
 MODEL_FILE = "intent_classifier.joblib"
+# As nlu_data/nlu_languages.yml's loan_account pattern: "L-1001", "l1001".
+LOAN_ACCOUNT = re.compile(r"\b[Ll]-?\d{3,}\b")
+
+
+def normalise(text: str) -> str:
+    """Lowercased, every loan account the same word: which loan is an entity, not a clue to
+    the intent ("what is overdue on L-5001" is a question about arrears, not a choice)."""
+    return LOAN_ACCOUNT.sub(" loanaccount ", text.lower())
 
 
 def build(config: dict[str, Any]) -> Pipeline:
     """The untrained scikit-learn pipeline for a component configuration."""
     low, high = config["char_ngrams"]
     features = make_union(
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(low, high), sublinear_tf=True),
         TfidfVectorizer(
+            preprocessor=normalise,
+            analyzer="char_wb",
+            ngram_range=(low, high),
+            sublinear_tf=True,
+        ),
+        TfidfVectorizer(
+            preprocessor=normalise,
             analyzer="word",
             ngram_range=tuple(config["word_ngrams"]),
             sublinear_tf=True,

@@ -90,6 +90,7 @@ MESSAGES = [
     "हिंदी में बात करो",  # a Devanagari name, which \\b would not find
     "en español por favor",
     "loan l-2001",
+    "how much do i still owe on L-7007",  # a question naming a loan is still that question
 ]
 
 
@@ -116,3 +117,5 @@ def test_the_pipeline_trains_saves_loads_and_classifies(tmp_path: Path) -> None:
     assert parsed["en español por favor"]["entities"] == {"language": "es"}
     assert parsed["loan l-2001"]["entities"] == {"loan_account": "l-2001"}
     assert parsed["loan l-2001"]["intent"] == "choose_loan"
+    named = parsed["how much do i still owe on L-7007"]
+    assert (named["intent"], named["entities"]) == ("ask_balance", {"loan_account": "L-7007"})
