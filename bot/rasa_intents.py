@@ -18,8 +18,10 @@ The probabilities go to Rasa's FallbackClassifier as confidences: with a weak re
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
+from pathlib import Path
 from typing import Any
 
 import joblib
@@ -99,6 +101,13 @@ class NgramIntentClassifier(IntentClassifier, GraphComponent):
     @staticmethod
     def required_packages() -> list[str]:
         return ["sklearn"]
+
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str:
+        """This file's contents: Rasa's training cache fingerprints a component by its class
+        name and configuration, so without this a changed classifier would be restored from
+        the cache as it was."""
+        return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
     def __init__(
         self,
