@@ -49,18 +49,30 @@ logger = logging.getLogger(__name__)
 # Devanagari words at their vowel signs, which Unicode does not count as letters.)
 WORD = r"[^\s.,!?;:¿¡()\"'«»]+"
 MODEL_FILE = "intent_classifier.joblib"
-# As nlu_data/nlu_languages.yml's loan_account pattern: "L-1001", "l1001".
-LOAN_ACCOUNT = re.compile(r"\b[Ll]-?\d{3,}\b")
 
 
-def normalise(text: str) -> str:
-    """Lowercased, every loan account the same word: which loan is an entity, not a clue to
-    the intent ("what is overdue on L-5001" is a question about arrears, not a choice)."""
-    return LOAN_ACCOUNT.sub(" loanaccount ", text.lower())
+class EntityWords:
+    """Lowercases a text and turns each match of the given entities' patterns into the entity's
+    name: which loan is an entity, not a clue to the intent ("what is overdue on L-5001" is a
+    question about arrears, not a choice of loan). Kept in the trained model (picklable)."""
+
+    def __init__(self, patterns: dict[str, list[str]]) -> None:
+        self.patterns = {
+            name: re.compile("|".join(f"(?:{p})" for p in found), re.IGNORECASE)
+            for name, found in patterns.items()
+        }
+
+    def __call__(self, text: str) -> str:
+        text = text.lower()
+        for name, pattern in self.patterns.items():
+            text = pattern.sub(f" {name} ", text)
+        return text
 
 
-def build(config: dict[str, Any]) -> Pipeline:
-    """The untrained scikit-learn pipeline for a component configuration."""
+def build(config: dict[str, Any], patterns: dict[str, list[str]]) -> Pipeline:
+    """The untrained scikit-learn pipeline for a component configuration and the regexes
+    (by entity) that its texts are read with."""
+    normalise = EntityWords(patterns)
     low, high = config["char_ngrams"]
     features = make_union(
         TfidfVectorizer(
@@ -96,6 +108,9 @@ class NgramIntentClassifier(IntentClassifier, GraphComponent):
             "max_iter": 5000,
             "random_state": 42,
             "ranking_length": 10,
+            # Entities whose regexes in the training data (nlu_data/nlu_languages.yml) are read
+            # as one word, the entity's name.
+            "entity_words": ["loan_account"],
         }
 
     @staticmethod
@@ -136,7 +151,11 @@ class NgramIntentClassifier(IntentClassifier, GraphComponent):
         if len({e.get(INTENT) for e in examples}) < 2:
             logger.warning("Fewer than two intents to learn: the intent classifier is skipped.")
             return self._resource
-        pipeline = build(self.config)
+        patterns: dict[str, list[str]] = {}
+        for regex in training_data.regex_features:
+            if regex["name"] in self.config["entity_words"]:
+                patterns.setdefault(regex["name"], []).append(regex["pattern"])
+        pipeline = build(self.config, patterns)
         pipeline.fit([e.get(TEXT) for e in examples], [e.get(INTENT) for e in examples])
         self.pipeline = pipeline
         with self._model_storage.write_to(self._resource) as folder:
