@@ -153,7 +153,7 @@ test: lint i18n-check ## Everything CI runs
 	@$(MAKE) --no-print-directory validate conversations e2e
 
 nlu-report: install ## Cross-validated intent F1 per language and intent -> reports/nlu-report.md
-	$(PY) -m bot.nlu_report 3
+	$(PY) -m bot.nlu_report 5
 
 bench-load: install install-nginx catalogs train ## Throughput, p50/p95/p99 and memory at 40 senders: local, production, stock rasa init (needs PostgreSQL, Redis)
 	$(PY) bench/load.py

@@ -1,10 +1,12 @@
 """Cross-validated NLU quality per language and per intent: ``make nlu-report``.
 
-The training examples are split into K folds, stratified by language and intent (a fixed seed,
-so runs are comparable). For each fold an NLU model is trained on the other folds with Rasa and
-tested on it; every prediction is then attributed to the language of the file it came from
+The training examples are split into K folds (5 by default, as in ``rasa test nlu
+--cross-validation``), stratified by language and intent (a fixed seed, so runs are
+comparable). For each fold an NLU model is trained on the other folds with Rasa and tested on
+it; every prediction is then attributed to the language of the file it came from
 (``nlu_<lang>.yml`` or ``nlu_<topic>_<lang>.yml``; the other files are English). The report
-gives intent F1 per language and per intent, in ``reports/nlu-report.md`` and ``.json``.
+gives intent F1 per language and per intent, in ``reports/nlu-report.md`` and ``.json``. As in
+Rasa's own test, a prediction under the fallback threshold counts as the intent it guessed.
 """
 
 from __future__ import annotations
@@ -166,7 +168,7 @@ def markdown(
 
 def _arguments(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bot.nlu_report", description=__doc__)
-    parser.add_argument("folds", nargs="?", type=int, default=3, help="number of folds (3)")
+    parser.add_argument("folds", nargs="?", type=int, default=5, help="number of folds (5)")
     parser.add_argument("--config", default="config.yml", help="Rasa config to evaluate")
     parser.add_argument("--data", type=Path, default=PROJECT_ROOT / "nlu_data")
     parser.add_argument("--reports", type=Path, default=REPORTS, help="where to write")

@@ -55,6 +55,11 @@ nlu:
       - el prestamo [L-4001](loan_account)
       - [l-5002](loan_account) wala loan
       - [L-6001](loan_account) please
+  - intent: thank
+    examples: |
+      - thank you
+      - asante sana
+      - merci beaucoup
 """
 
 PARSE = textwrap.dedent(
@@ -91,6 +96,7 @@ MESSAGES = [
     "en español por favor",
     "loan l-2001",
     "how much do i still owe on L-7007",  # a question naming a loan is still that question
+    "मेरा बाकी कितना है",  # learnt in Latin letters only: "mera baki kitna hai"
 ]
 
 
@@ -108,7 +114,7 @@ def test_the_pipeline_trains_saves_loads_and_classifies(tmp_path: Path) -> None:
     assert parsed["el oficial fue grosero quiero poner queja"]["intent"] == "complain"
     for message in MESSAGES:
         ranking = parsed[message]["ranking"]
-        assert len(ranking) == len(set(ranking)) == 5  # every intent, each once, best first
+        assert len(ranking) == len(set(ranking)) == 6  # every intent, each once, best first
         assert ranking[0] == parsed[message]["intent"] or parsed[message]["intent"] == (
             "nlu_fallback"
         )
@@ -117,5 +123,6 @@ def test_the_pipeline_trains_saves_loads_and_classifies(tmp_path: Path) -> None:
     assert parsed["en español por favor"]["entities"] == {"language": "es"}
     assert parsed["loan l-2001"]["entities"] == {"loan_account": "l-2001"}
     assert parsed["loan l-2001"]["intent"] == "choose_loan"
+    assert parsed["मेरा बाकी कितना है"]["intent"] == "ask_balance"
     named = parsed["how much do i still owe on L-7007"]
     assert (named["intent"], named["entities"]) == ("ask_balance", {"loan_account": "L-7007"})
