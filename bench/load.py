@@ -1,6 +1,6 @@
 """How much Wazi serves under load: closed-loop concurrent senders on loopback against the
 single-machine default, the production profile and a stock ``rasa init`` assistant served the
-same way, in the same run; with each server's resident memory under load.
+same way, in the same run; with each server's resident memory and CPU time under load.
 
 Run: ``make bench-load`` (or ``.venv/bin/python bench/load.py [--quick] [--soak 600]``). Starts
 the systems named by ``--systems`` on free loopback ports: ``local`` (``wazi_stack``: SQLite, one
@@ -33,7 +33,9 @@ Prints per system: senders, turns (all answered turns, verification included), e
 throughput (all turns per second of load), p50/p95/p99 of the mix's turns; the verification
 turns' percentiles; production throughput over stock (target at least 1.5) and production's p95
 (target under 1 s), as MET or NOT MET: figures, never asserted. Then each server's resident
-memory (its whole process group, from /proc) at the start and end of load and its peak.
+memory (its whole process group, from /proc) at the start and end of load and its peak, and
+the CPU time each server, the senders (this process) and the rest of the machine (PostgreSQL,
+Redis, ...) used during load, per answered turn and as cores kept busy.
 ``--soak SECONDS`` runs the production profile alone for that long, prints memory every 30 s and
 each server's growth after warm-up, per 1,000 turns, flagging GROWING a server whose memory grew
 by more than 10% over the last half. PostgreSQL and Redis are shared services, not measured.
@@ -105,6 +107,7 @@ GROWING = 0.10  # more RSS growth than this over a soak's last half is flagged
 SPARE = 120  # seconds a system's load may overrun --duration before it is abandoned
 MAX_ERRORS_SHOWN = 20
 MAX_ERRORS = 500  # a system's senders stop after this many
+SENDERS, MACHINE = "senders", "machine"  # CPU time of this process, of the whole machine
 
 # The demo clients with one loan (so no which-loan question), all answered in English.
 CLIENTS = (
@@ -367,46 +370,86 @@ def loan_answers(database_url: str) -> dict[tuple[str, str], str]:
 # --- memory --------------------------------------------------------------------------------------
 
 
-def group_rss(pgids: set[int]) -> dict[int, tuple[int, int]]:
-    """Resident memory (KiB) and number of the processes of each process group in ``pgids``,
-    from one scan of /proc."""
-    found = dict.fromkeys(pgids, (0, 0))
+TICKS = os.sysconf("SC_CLK_TCK")  # /proc's CPU times are in these per second
+
+
+@dataclass(frozen=True)
+class Usage:
+    """One process group's resident memory (KiB), processes and CPU time (s) at one moment."""
+
+    rss: int = 0
+    procs: int = 0
+    cpu: float = 0.0
+
+
+def group_usage(pgids: set[int]) -> dict[int, Usage]:
+    """Each process group's in ``pgids`` resident memory, processes and CPU time used so far
+    (of its live processes), from one scan of /proc."""
+    found = dict.fromkeys(pgids, Usage())
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
         try:
-            pgid = int(Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()[2])
+            stat = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
+            pgid = int(stat[2])
             if pgid not in found:
                 continue
+            cpu = (int(stat[11]) + int(stat[12])) / TICKS  # utime + stime
             for line in Path(entry.path, "status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
-                    total, count = found[pgid]
-                    found[pgid] = (total + int(line.split()[1]), count + 1)
+                    was = found[pgid]
+                    found[pgid] = Usage(
+                        was.rss + int(line.split()[1]), was.procs + 1, was.cpu + cpu
+                    )
                     break
         except (FileNotFoundError, ProcessLookupError, ValueError, IndexError):
             continue  # the process ended while we read it
     return found
 
 
+def machine_busy() -> float:
+    """CPU seconds the whole machine has spent busy (all cores; not idle, not waiting on I/O)."""
+    fields = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
+    return (user + nice + system + irq + softirq + steal) / TICKS
+
+
+def own_cpu() -> float:
+    """CPU seconds this process (the senders) has used."""
+    times = os.times()
+    return times.user + times.system
+
+
 @dataclass
 class Memory:
-    """Samples of each server's resident memory (KiB) while a system is under load."""
+    """Samples of each server's resident memory (KiB) while a system is under load, and the
+    CPU time each server, the senders and the whole machine used between the first sample and
+    the last."""
 
     servers: dict[str, Server]
     samples: list[tuple[float, int, dict[str, int]]] = field(default_factory=list)
     procs: dict[str, int] = field(default_factory=dict)
+    cpu: dict[str, tuple[float, float]] = field(default_factory=dict)  # first, last sample
 
     def sample(self, elapsed: float, turns: int) -> dict[str, int]:
-        groups = group_rss({server.process.pid for server in self.servers.values()})
+        groups = group_usage({server.process.pid for server in self.servers.values()})
+        groups_cpu = {name: groups[s.process.pid].cpu for name, s in self.servers.items()}
+        moment = {**groups_cpu, SENDERS: own_cpu(), MACHINE: machine_busy()}
+        for name, seconds in moment.items():
+            self.cpu[name] = (self.cpu.get(name, (seconds, seconds))[0], seconds)
         now = {}
         for name, server in self.servers.items():
-            now[name], count = groups[server.process.pid]
-            self.procs[name] = max(self.procs.get(name, 0), count)
+            now[name] = groups[server.process.pid].rss
+            self.procs[name] = max(self.procs.get(name, 0), groups[server.process.pid].procs)
         self.samples.append((elapsed, turns, now))
         return now
 
     def peak(self, name: str) -> int:
         return max(rss[name] for _t, _n, rss in self.samples)
+
+    def cpu_used(self, name: str) -> float:
+        first, last = self.cpu[name]
+        return last - first
 
 
 async def watch(memory: Memory, tally: Tally, started: float, soak: bool) -> None:
@@ -555,6 +598,23 @@ def print_memory(results: list[Result]) -> None:
             )
 
 
+def print_cpu(results: list[Result]) -> None:
+    print(
+        "\nCPU time under load, ms per answered turn (each server's live processes; senders: "
+        "this benchmark; other: the rest of the machine, PostgreSQL and Redis included)"
+    )
+    print(f"{'system':<11}{'process':<12}{'ms/turn':>9}{'cores':>7}")
+    for r in results:
+        turns = max(r.tally.turns, 1)
+        servers = sum(r.memory.cpu_used(name) for name in r.memory.servers)
+        other = r.memory.cpu_used(MACHINE) - servers - r.memory.cpu_used(SENDERS)
+        rows = [(name, r.memory.cpu_used(name)) for name in r.memory.servers]
+        rows += [(SENDERS, r.memory.cpu_used(SENDERS)), ("other", other)]
+        rows += [("all", r.memory.cpu_used(MACHINE))]
+        for name, seconds in rows:
+            print(f"{r.system:<11}{name:<12}{seconds / turns * 1000:>9.1f}{seconds / r.wall:>7.2f}")
+
+
 def print_soak(result: Result) -> None:
     samples = result.memory.samples
     base = next((s for s in samples if s[0] >= SOAK_WARM_UP), samples[0])
@@ -661,6 +721,7 @@ def run(args: argparse.Namespace) -> int:
         load_at_end = os.getloadavg()
     print_results(results, args)
     print_memory(results)
+    print_cpu(results)
     if args.soak is not None:
         print_soak(results[0])
     print(
