@@ -32,12 +32,12 @@ def currency_for(session: Session, person: models.ChatIdentity) -> str:
     them), else the MFI's (also when the loan source cannot answer)."""
     if person.client_id is not None and person.verified_at is not None:
         try:
-            found = loan_source().client_loans(session, person.client_id, settings().today())
+            found = loan_source().loan_currency(session, person.client_id, settings().today())
         except LoanSourceUnavailable as exc:
             logger.warning("lesson money in the institution's currency: %s", exc)
         else:
-            if found.loans:
-                return found.loans[-1].currency
+            if found:
+                return found
     return settings().currency
 
 

@@ -95,6 +95,17 @@ def contact_of(client: Client) -> Contact:
     )
 
 
+def latest_loan_currency(session: Session, client_id: int) -> str | None:
+    """The currency of the client's latest active loan (the last that ``client_loans`` lists),
+    from one small query; None without an active loan."""
+    return session.scalar(
+        select(Loan.currency)
+        .where(Loan.client_id == client_id, Loan.status == LoanStatus.ACTIVE)
+        .order_by(Loan.disbursement_date.desc(), Loan.id.desc())
+        .limit(1)
+    )
+
+
 def client_loans(session: Session, client_id: int, today: dt.date) -> ClientLoans:
     """The client's active loans as they stand at the end of ``today``."""
     client = session.get_one(Client, client_id)

@@ -48,7 +48,14 @@ from bot.fineract.mapping import (
     loan_record,
 )
 from bot.i18n import LANGUAGES, N_
-from bot.loan_answers import ClientLoans, LoanView, client_loans, contact_of, loan_view
+from bot.loan_answers import (
+    ClientLoans,
+    LoanView,
+    client_loans,
+    contact_of,
+    latest_loan_currency,
+    loan_view,
+)
 from bot.loans.schedule import Installment, Schedule, build_schedule
 
 if TYPE_CHECKING:
@@ -76,6 +83,11 @@ class LoanSource(Protocol):
         """The client's active loans as they stand at the end of ``today``."""
         ...
 
+    def loan_currency(self, session: Session, client_id: int, today: dt.date) -> str | None:
+        """The currency of the client's latest active loan (the last of ``client_loans``),
+        None without one."""
+        ...
+
 
 class DatabaseLoans:
     """Clients and loans from Wazi's own tables (the default)."""
@@ -89,6 +101,9 @@ class DatabaseLoans:
 
     def client_loans(self, session: Session, client_id: int, today: dt.date) -> ClientLoans:
         return client_loans(session, client_id, today)
+
+    def loan_currency(self, session: Session, client_id: int, today: dt.date) -> str | None:
+        return latest_loan_currency(session, client_id)  # without computing the loans
 
 
 def default_locale(phone: str) -> str:
@@ -216,6 +231,10 @@ class FineractLoans:
         return ClientLoans(
             client_name=client.name, locale=client.locale, loans=views, contact=contact_of(client)
         )
+
+    def loan_currency(self, session: Session, client_id: int, today: dt.date) -> str | None:
+        views = self.client_loans(session, client_id, today).loans  # kept for ``ttl``
+        return views[-1].currency if views else None
 
     def _fineract_id(self, client: Client) -> int:
         """The client's id in Fineract: from its mirror's ``fineract:<id>``, or found by the
