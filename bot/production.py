@@ -142,9 +142,11 @@ def endpoints_yaml(settings: Settings, top: Topology) -> str:
 
 
 def _upstream(name: str, host: str, ports: tuple[int, ...]) -> str:
-    # A replica that refuses a connection is skipped for 5 s; its request goes to the next one.
+    # A request goes to the replica with the fewest requests in progress (turns differ in cost,
+    # so taking turns would queue some behind a slow one). A replica that refuses a connection
+    # is skipped for 5 s; its request goes to the next one.
     servers = "".join(f"    server {host}:{port} max_fails=1 fail_timeout=5s;\n" for port in ports)
-    return f"  upstream {name} {{\n{servers}    keepalive 16;\n  }}\n"
+    return f"  upstream {name} {{\n    least_conn;\n{servers}    keepalive 16;\n  }}\n"
 
 
 def _server(host: str, port: int, upstream: str, read_timeout: int) -> str:

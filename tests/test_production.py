@@ -4,6 +4,7 @@ configuration checked by nginx itself, the Procfile, and the settings it refuses
 from __future__ import annotations
 
 import dataclasses
+import re
 import subprocess
 
 import pytest
@@ -111,6 +112,9 @@ def test_nginx_accepts_the_configuration(prod_settings, tmp_path):
     conf = (tmp_path / "nginx.conf").read_text()
     for port in (*top.rasa, *top.actions, *top.nlg):
         assert f"server 127.0.0.1:{port} " in conf
+    # each balancer sends a request to the replica with the fewest in progress
+    upstreams = re.findall(r"upstream (\w+) \{\n    least_conn;\n", conf)
+    assert upstreams == ["wazi_rasa", "wazi_actions", "wazi_nlg"], conf
     checked = subprocess.run(
         [production.nginx_binary(), "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
         capture_output=True,
