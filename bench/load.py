@@ -367,7 +367,7 @@ def loan_answers(database_url: str) -> dict[tuple[str, str], str]:
         engine.dispose()
 
 
-# --- memory --------------------------------------------------------------------------------------
+# --- memory and CPU time -------------------------------------------------------------------------
 
 
 TICKS = os.sysconf("SC_CLK_TCK")  # /proc's CPU times are in these per second
@@ -383,8 +383,8 @@ class Usage:
 
 
 def group_usage(pgids: set[int]) -> dict[int, Usage]:
-    """Each process group's in ``pgids`` resident memory, processes and CPU time used so far
-    (of its live processes), from one scan of /proc."""
+    """For each process group in ``pgids``: its resident memory, number of processes and the
+    CPU time its live processes have used so far, from one scan of /proc."""
     found = dict.fromkeys(pgids, Usage())
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
