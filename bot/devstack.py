@@ -374,7 +374,7 @@ def production_stack(
         )
         rasa = production.rasa_command  # each replica as the Procfile starts it
         for i, (port, url) in enumerate(zip(top.rasa, stack.replica_urls, strict=True), start=1):
-            args = rasa(port, run_dir / "endpoints.yml", str(model), env["WAZI_RASA_TOKEN"])
+            args = rasa(port, run_dir / "endpoints.yml", str(model), api=True)  # token: env
             stack._launch[f"rasa{i}"] = (
                 [*RASA_SERVER, *args[len(RASA_SERVER) :]],
                 {**env, **RASA_ENV},

@@ -195,9 +195,10 @@ def nginx_conf(top: Topology, run_dir: Path) -> str:
 
 
 def rasa_command(
-    port: int, endpoints_file: Path, model: str, token: str | None, host: str = "127.0.0.1"
+    port: int, endpoints_file: Path, model: str, api: bool, host: str = "127.0.0.1"
 ) -> list[str]:
-    """One Rasa replica; its HTTP API is on only with a token (``WAZI_RASA_TOKEN``)."""
+    """One Rasa replica; its HTTP API is on only with a token, which ``bot.rasa_server`` reads
+    from ``WAZI_RASA_TOKEN`` in the replica's environment (never on its command line)."""
     args = [
         *shlex.split(RASA_SERVER),
         "--model",
@@ -211,8 +212,8 @@ def rasa_command(
         "--credentials",
         "credentials.yml",
     ]
-    if token is not None:
-        args += ["--enable-api", "--auth-token", token]
+    if api:
+        args.append("--enable-api")
     return args
 
 
@@ -221,8 +222,7 @@ def procfile(settings: Settings, top: Topology, run_dir: Path) -> str:
     endpoints_file = run_dir / "endpoints.yml"
     lines = []
     for i, port in enumerate(top.rasa, start=1):
-        token = '"$WAZI_RASA_TOKEN"' if settings.rasa_token is not None else None  # not in the file
-        args = rasa_command(port, endpoints_file, '"$WAZI_MODEL"', token)
+        args = rasa_command(port, endpoints_file, '"$WAZI_MODEL"', settings.rasa_token is not None)
         lines.append(f"rasa{i}: PYTHONWARNINGS=ignore::DeprecationWarning " + " ".join(args))
     for i, port in enumerate(top.actions, start=1):
         lines.append(f"actions{i}: .venv/bin/python -m rasa_sdk --actions actions --port {port}")

@@ -8,16 +8,21 @@ action turn cost Rasa. Here the validator for a schema is built, and the schema 
 per distinct schema, then reused: the same instances pass, the same errors are raised. It also
 keeps clients' messages out of one of Rasa's warnings (``keep_messages_out_of_warnings``).
 
-It runs in Rasa's environment and takes exactly ``rasa``'s arguments:
+It runs in Rasa's environment and takes ``rasa``'s arguments:
 ``.venv-rasa/bin/python -m bot.rasa_server run --model ...`` (``make run``, the end-to-end tests
-and ``bench/turns.py`` serve Rasa this way). It imports nothing else from Wazi.
+and ``bench/turns.py`` serve Rasa this way), with one difference: with ``--enable-api`` and no
+``--auth-token``, the token is read from ``WAZI_RASA_TOKEN`` in the environment (and the server
+refuses to start without it), so it never appears on the command line, which every user of the
+machine can read (``ps``, ``/proc/<pid>/cmdline``). It imports nothing else from Wazi.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
+from collections.abc import Mapping
 from typing import Any
 
 import jsonschema
@@ -62,12 +67,28 @@ def keep_messages_out_of_warnings() -> None:
         common.EXPECTED_WARNINGS.append(quiet)
 
 
+TOKEN_VARIABLE = "WAZI_RASA_TOKEN"
+
+
+def with_token(argv: list[str], environ: Mapping[str, str]) -> list[str]:
+    """``argv`` with ``--auth-token`` from the environment when the HTTP API is on without one
+    given; SystemExit with one line when the environment has none either (an API without a
+    token would let anyone read and write every conversation)."""
+    if "--enable-api" not in argv or "--auth-token" in argv:
+        return argv
+    token = environ.get(TOKEN_VARIABLE, "")
+    if not token:
+        raise SystemExit(f"bot.rasa_server: --enable-api needs {TOKEN_VARIABLE} set")
+    return [*argv, "--auth-token", token]
+
+
 def main() -> None:
     install()
     keep_messages_out_of_warnings()
     from rasa.__main__ import main as rasa_main
 
-    sys.argv[0] = "rasa"
+    # Changing sys.argv changes what Rasa parses, not the process's command line.
+    sys.argv = ["rasa", *with_token(sys.argv[1:], os.environ)]
     rasa_main()
 
 

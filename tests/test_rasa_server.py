@@ -67,3 +67,30 @@ QUIET = textwrap.dedent(
 
 def test_a_clients_message_never_reaches_rasas_warnings() -> None:
     assert run_in_rasa(QUIET).strip().endswith("ok")
+
+
+TOKEN_CHECKS = textwrap.dedent(
+    """
+    from bot.rasa_server import with_token
+
+    run = ["run", "--model", "m.tar.gz", "--enable-api"]
+    token = "t" * 40
+    assert with_token(run, {"WAZI_RASA_TOKEN": token}) == [*run, "--auth-token", token]
+    given = [*run, "--auth-token", "given"]
+    assert with_token(given, {"WAZI_RASA_TOKEN": token}) == given  # rasa's own flag still works
+    assert with_token(["run"], {"WAZI_RASA_TOKEN": token}) == ["run"]  # no API, no token
+    for environment in ({}, {"WAZI_RASA_TOKEN": ""}):
+        try:
+            with_token(run, environment)
+        except SystemExit as refused:
+            print(refused)
+        else:
+            raise AssertionError("an API without a token started")
+    """
+)
+
+
+def test_the_api_token_comes_from_the_environment_not_the_command_line() -> None:
+    output = run_in_rasa(TOKEN_CHECKS)
+    refusals = output.strip().splitlines()[-2:]
+    assert refusals == ["bot.rasa_server: --enable-api needs WAZI_RASA_TOKEN set"] * 2

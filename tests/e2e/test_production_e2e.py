@@ -15,6 +15,7 @@ import json
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import pytest
@@ -168,6 +169,15 @@ def test_rasas_http_api_answers_only_with_its_token(prod):
         allowed = httpx.get(tracker, params={"token": prod.rasa_token}, timeout=10)
         assert allowed.status_code == 200
         assert allowed.json()["sender_id"] == sender
+    # the token reaches each replica in its environment: not on the command line, which any
+    # user of the machine can read
+    assert prod.rasa_token
+    replicas = [server for name, server in prod.servers.items() if name.startswith("rasa")]
+    assert len(replicas) == 2
+    for server in replicas:
+        command = Path(f"/proc/{server.process.pid}/cmdline").read_bytes().split(b"\0")
+        assert b"--enable-api" in command and b"bot.rasa_server" in command
+        assert not any(prod.rasa_token.encode() in part for part in command)
 
 
 def _count(prod: Stack, model: type, *where: object) -> int:
