@@ -5,7 +5,11 @@ WhatsApp the client may not write again, so each adapter runs a ``NewsPusher`` t
 ``every`` seconds it finds the chats of its channel with news (``news.chats_with_news``) and
 sends each piece through the adapter's own ``send``. A piece is marked delivered only once the
 platform took it; a refusal is logged and the piece (and the chat's later ones, to keep the
-order) is tried again next round.
+order) is tried again later: at the next round after a first refusal, then after waits that
+double with each refusal in a row (one round, three, seven, ...) up to ``MAX_WAIT``, so a chat
+the platform keeps refusing (a client who blocked the bot, a number gone) costs a few tries a
+day, not one a minute. The news stays waiting all along; the client also gets it with the
+answer to their next message.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine
@@ -28,6 +32,7 @@ from bot.db.session import session_scope
 logger = logging.getLogger(__name__)
 
 EVERY = 60.0  # seconds between rounds
+MAX_WAIT = dt.timedelta(hours=6)  # the longest a refused chat waits for its next try
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,14 @@ class NewsPusher:
     send: Send
     every: float = EVERY
     clock: Callable[[], dt.datetime] = _utcnow
+    # chat (its id on the channel) -> refusals in a row, and when to try it again
+    refusals: dict[str, tuple[int, dt.datetime]] = field(default_factory=dict)
+
+    def wait_after(self, refusals: int) -> dt.timedelta:
+        """How long a chat waits after this many refusals in a row: until the next round after
+        the first, then ``every`` times 1, 3, 7, ... rounds more, at most ``MAX_WAIT``."""
+        rounds = 2 ** min(refusals - 1, 30) - 1
+        return min(dt.timedelta(seconds=self.every * rounds), MAX_WAIT)
 
     def due(self) -> list[Outgoing]:
         """Every piece of news waiting in this channel's chats, each chat's oldest first."""
@@ -89,21 +102,34 @@ class NewsPusher:
     async def push_once(self) -> int:
         """Send what is waiting; how many pieces reached their chats."""
         waiting = await asyncio.to_thread(self.due)
-        refused: set[str] = set()
+        now = self.clock()
+        for chat in set(self.refusals) - {item.user_id for item in waiting}:
+            del self.refusals[chat]  # its news reached it another way: the web chat, a reply
+        held: set[str] = set()
         sent = 0
         for item in waiting:
-            if item.user_id in refused:
+            if item.user_id in held:
                 continue  # an earlier piece of this chat waits: keep the order
+            count, next_try = self.refusals.get(item.user_id, (0, now))
+            if next_try > now:
+                held.add(item.user_id)
+                continue
             try:
                 await self.send(item)
             except DeliveryError as exc:
+                wait = self.wait_after(count + 1)
+                self.refusals[item.user_id] = (count + 1, now + wait)
                 logger.warning(
-                    "%s: complaint news not delivered, trying again next round: %s",
+                    "%s: complaint news not delivered (%d in a row), next try in %d s or at "
+                    "the next round: %s",
                     self.channel,
+                    count + 1,
+                    wait.total_seconds(),
                     exc,
                 )
-                refused.add(item.user_id)
+                held.add(item.user_id)
                 continue
+            self.refusals.pop(item.user_id, None)
             await asyncio.to_thread(self.delivered, item.event_id)
             sent += 1
         if sent:

@@ -1,6 +1,6 @@
 """Complaint news pushed by the Telegram and WhatsApp adapters, over real HTTP to the fake Bot
 API and the fake Graph API, on a real database: sent once, marked delivered only once the
-platform took it, tried again next round after a refusal."""
+platform took it, tried again next round after a refusal, then less and less often."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from sqlalchemy import Engine, select
 from bot.channels.relay import Relay
 from bot.channels.whatsapp import RelayThread, news_pusher
 from bot.complaints import chat, news, store
+from bot.complaints.news_pusher import MAX_WAIT, Outgoing
 from bot.complaints.rules import Category, Policy, Status
 from bot.db import models
 from bot.db.session import session_scope
@@ -165,3 +166,53 @@ def test_the_whatsapp_relay_thread_runs_the_pusher_until_stopped(engine: Engine)
             worker.stop()
         assert not worker._thread.is_alive()
     assert len(graph.to(WA)) == 2
+
+
+def test_a_chat_refused_again_and_again_is_tried_less_and_less_often(engine: Engine) -> None:
+    add_news(engine, "whatsapp", WA)
+    graph = FakeGraph()
+    graph.inject_error(131026, times=3)  # undeliverable three times, then taken
+    with serve(graph.app) as base:
+        pusher = news_pusher(engine, make_sender(base), "wazi_update", every=60)
+        clock = [NOW]
+        pusher.clock = lambda: clock[0]
+        attempts: list[dt.datetime] = []
+        send = pusher.send
+
+        async def counted(item: Outgoing) -> object:
+            attempts.append(clock[0])
+            return await send(item)
+
+        pusher.send = counted
+
+        def round_at(seconds: int) -> int:
+            clock[0] = NOW + dt.timedelta(seconds=seconds)
+            return asyncio.run(pusher.push_once())
+
+        assert [round_at(s) for s in (0, 0, 30, 59, 60, 239)] == [0] * 6
+        assert attempts == [NOW + dt.timedelta(seconds=s) for s in (0, 0, 60)]  # 1, 2, 3
+        assert pusher.refusals[WA][0] == 3
+        assert waiting(engine, "whatsapp", WA) == 2  # nothing lost while it waits
+        assert round_at(240) == 2  # 60 s + 3 rounds after the third refusal: taken
+        assert pusher.refusals == {}
+    assert len(graph.to(WA)) == 2
+    assert [pusher.wait_after(n).total_seconds() for n in (1, 2, 3, 4)] == [0, 60, 180, 420]
+    assert pusher.wait_after(1000) == MAX_WAIT
+
+
+def test_a_refused_chat_whose_news_reached_it_another_way_is_forgotten(engine: Engine) -> None:
+    add_news(engine, "whatsapp", WA)
+    graph = FakeGraph()
+    graph.inject_error(131026, times=2)
+    with serve(graph.app) as base:
+        pusher = news_pusher(engine, make_sender(base), "wazi_update", every=60)
+        assert asyncio.run(pusher.push_once()) == 0
+        assert WA in pusher.refusals
+        with session_scope(engine) as session:  # e.g. shown with the answer to a message
+            person = session.scalars(
+                select(models.ChatIdentity).where(models.ChatIdentity.channel_user_id == WA)
+            ).one()
+            news.mark_delivered(news.pending(session, person), NOW)
+        assert asyncio.run(pusher.push_once()) == 0
+        assert pusher.refusals == {}
+    assert graph.to(WA) == []
