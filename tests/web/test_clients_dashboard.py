@@ -6,10 +6,12 @@ audit rows that never hold the code."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import re
 
 import pytest
+from babel import Locale
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, select
@@ -18,6 +20,8 @@ from bot import link_codes, pins
 from bot.db import models
 from bot.db.session import session_scope
 from bot.demo import seed
+from bot.i18n import day, gettext, money
+from bot.web.dashboard import loan_card
 from bot.web.dashboard.db import engine_of
 from tests.web.conftest import DEMO_DATE, add_staff
 from tests.web.test_complaints_dashboard import log_in, post
@@ -145,7 +149,8 @@ def test_issuing_shows_the_code_once_on_the_loan_card(
     assert "Amina Njeri" in card and "L-1001" in card
     assert "Nairobi Gikomba, +254202000100" in card and "Peter Otieno, +254722000101" in card
     (row,) = codes(engine, amina)
-    assert f"Valid until {row.expires_at.date().isoformat()}." in card
+    valid_until = day(row.expires_at.date(), Locale.parse("sw_KE"))  # Amina reads Swahili
+    assert gettext("sw", loan_card.VALID_UNTIL) % {"date": valid_until} in card
     assert row.expires_at - row.issued_at == dt.timedelta(days=90)
     assert row.issued_by == "wanjiru" and row.used_at is None
     assert code.replace("-", "") not in row.code_hash
@@ -207,14 +212,51 @@ def test_the_card_without_a_code_has_a_box_for_it(
     log_in(client, "wanjiru")
     response = client.get(f"/dashboard/clients/{amina}/card")
     assert response.status_code == 200
-    page = response.get_data(as_text=True)
-    assert "<title>Loan card · Amina Njeri</title>" in page
-    assert 'Write "hello" to Wazi on WhatsApp, on Telegram or in the web chat.' in page
-    assert "Your loan officer writes your code here." in page
+    page = html.unescape(response.get_data(as_text=True))
+    assert "<title>Loan card · Amina Njeri</title>" in page  # staff's tab: English
+    assert gettext("sw", loan_card.STEPS[0]) in page  # the card: Amina's Swahili
+    assert gettext("sw", loan_card.OFFICER_WRITES) in page
     assert CODE.search(page) is None
     assert codes(engine, amina) == []  # looking at the card issues nothing
     (row,) = audit_rows(engine, "client.card_viewed")
     assert row.subject_id == str(amina)
+
+
+@pytest.mark.parametrize(
+    ("phone", "locale", "account"),
+    [
+        ("+254712000001", "sw_KE", "L-1001"),
+        ("+525512000002", "es_MX", "L-2001"),
+        ("+221770000003", "fr_SN", "L-3001"),
+        ("+919812000004", "hi_IN", "L-4001"),
+        ("+256772000005", "en_UG", "L-5001"),
+    ],
+)
+def test_the_card_is_in_the_clients_language_with_their_money_and_dates(
+    client: FlaskClient, engine: Engine, phone: str, locale: str, account: str
+) -> None:
+    log_in(client, "wanjiru")
+    with session_scope(engine) as session:
+        found = session.scalars(select(models.Client).where(models.Client.phone == phone)).one()
+        client_id, language = found.id, found.locale.split("_")[0]
+        loan = next(loan for loan in found.loans if loan.account_no == account)
+        formatted = Locale.parse(locale)
+        line = gettext(language, loan_card.LOAN) % {
+            "account": account,
+            "amount": money(loan.principal, loan.currency, formatted),
+            "date": day(loan.disbursement_date, formatted),
+        }
+    assert found.locale == locale
+    page = html.unescape(client.get(f"/dashboard/clients/{client_id}/card").get_data(as_text=True))
+    assert f'<article class="loan-card" lang="{language}">' in page
+    assert f"<h1>{gettext(language, loan_card.TITLE)}</h1>" in page
+    assert line in page
+    for step in loan_card.STEPS:
+        assert f"<li>{gettext(language, step)}</li>" in page
+    assert gettext(language, loan_card.NEVER_SHARE) in page
+    assert "Back to " in page and ">Print</button>" in page  # what only staff read: English
+    if language != "en":
+        assert loan_card.STEPS[0] not in page and loan_card.NEVER_SHARE not in page
 
 
 # --- bad input and roles -------------------------------------------------------------------

@@ -26,6 +26,7 @@ from bot.identity import phone_candidates
 from bot.web.dashboard.auth import COMPLAINT_ROLES, audit, current_user, requires
 from bot.web.dashboard.blueprint import bp, error_page
 from bot.web.dashboard.db import db
+from bot.web.dashboard.loan_card import card_for
 
 logger = logging.getLogger(__name__)
 
@@ -166,9 +167,8 @@ def client_issue_code(client_id: int) -> tuple[str, int, dict[str, str]] | tuple
     page = render_template(
         "dashboard/loan_card.html",
         client=client,
-        loans=_loans(client),
+        card=card_for(client, issued.expires_at.date()),
         code=code,
-        expires_on=issued.expires_at.date(),
     )
     # The only copy of the code: no browser or proxy may keep it.
     return page, 200, {"Cache-Control": "no-store"}
@@ -197,5 +197,5 @@ def client_card(client_id: int) -> str | tuple[str, int]:
     audit(session, _username(), "client.card_viewed", "client", str(client_id))
     session.commit()
     return render_template(
-        "dashboard/loan_card.html", client=client, loans=_loans(client), code=None
+        "dashboard/loan_card.html", client=client, card=card_for(client), code=None
     )
