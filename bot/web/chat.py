@@ -36,7 +36,9 @@ from bot.channels import custom as custom_messages
 from bot.complaints import news
 from bot.db.models import ChatIdentity
 from bot.db.session import session_scope
+from bot.i18n import N_, gettext
 from bot.settings import SettingError
+from bot.web.chat_page import chat_page, page_language
 from bot.web.dashboard.db import engine_of
 
 logger = logging.getLogger(__name__)
@@ -46,7 +48,7 @@ bp = Blueprint("chat", __name__)
 MAX_MESSAGE_LENGTH = 2000
 SENDER_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")
 RASA_HEALTH_TIMEOUT = 5.0
-UNREACHABLE = "The assistant is not reachable right now. Please try again in a minute."
+UNREACHABLE = N_("The assistant is not reachable right now. Please try again in a minute.")
 VOICE_LABEL = "Listen to this lesson part"
 LABEL_WORDS = 60  # characters of the lesson text in the player's label
 CHANNEL = "rest"  # the web chat's channel: Rasa's REST channel, the sender its user id
@@ -181,9 +183,10 @@ def complaint_news(sender: str) -> list[dict[str, Any]]:
 
 @bp.get("/")
 def index() -> str:
-    """The chat page."""
+    """The chat page, its own words in the browser's language (``bot.web.chat_page``)."""
     today, overridden = _today()
-    return render_template("chat/index.html", today=today, today_overridden=overridden)
+    page = chat_page(request.accept_languages)
+    return render_template("chat/index.html", today=today, today_overridden=overridden, page=page)
 
 
 @bp.post("/api/chat")
@@ -199,7 +202,8 @@ def send() -> tuple[Response, int]:
     except RasaUnavailable as exc:
         # The reason only: never the message text or who sent it.
         logger.warning("Chat message not delivered to Rasa: %s", exc)
-        return jsonify(error=UNREACHABLE), 502
+        language = page_language(request.accept_languages)  # as the page's own words
+        return jsonify(error=gettext(language, UNREACHABLE)), 502
     shown = with_voice_notes(messages, custom_messages.voice_note) + complaint_news(sender)
     return jsonify(messages=shown), 200
 

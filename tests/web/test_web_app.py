@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from flask.testing import FlaskClient
 
-from bot.web import create_app
+from bot.i18n import gettext
+from bot.web import chat_page, create_app
 from bot.web.__main__ import main
 
 
@@ -86,3 +89,30 @@ def test_main_exits_2_with_one_line_on_bad_setting(
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "WAZI_WEB_PORT" in err
+
+
+@pytest.mark.parametrize(
+    ("accept", "language"),
+    [
+        ("sw-KE,sw;q=0.9,en;q=0.8", "sw"),
+        ("fr-SN", "fr"),
+        ("de-DE,es;q=0.5", "es"),  # German is not spoken here: the next choice
+        ("hi-IN", "hi"),
+        ("de-DE", "en"),  # none of Wazi's: English
+        ("", "en"),
+    ],
+)
+def test_the_page_speaks_the_browsers_language(
+    client: FlaskClient, accept: str, language: str
+) -> None:
+    page = html.unescape(client.get("/", headers={"Accept-Language": accept}).get_data(True))
+
+    assert f'<html lang="{language}">' in page
+    assert f"<title>{gettext(language, chat_page.TITLE)}</title>" in page
+    assert gettext(language, chat_page.DEMO_DATE) % {"date": "2026-11-25"} in page
+    assert f'placeholder="{gettext(language, chat_page.TYPE_A_MESSAGE)}"' in page
+    assert f'data-network-error="{gettext(language, chat_page.NETWORK_ERROR)}"' in page
+    assert f'data-server-error="{gettext(language, chat_page.SERVER_ERROR)}"' in page
+    assert f">{gettext(language, chat_page.SEND)}</button>" in page
+    if language != "en":
+        assert chat_page.TYPE_A_MESSAGE not in page and chat_page.SEND not in page

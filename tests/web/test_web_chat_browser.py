@@ -7,6 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from bot.i18n import gettext
+from bot.web import chat_page
 from bot.web.chat import UNREACHABLE
 
 pytestmark = pytest.mark.browser
@@ -72,3 +74,28 @@ def test_unreachable_assistant_shows_error_line(page, live_chat, closed_port_url
 
     expect(page.locator(".msg-error")).to_have_text(UNREACHABLE)
     expect(page.get_by_role("button", name="Send")).to_be_enabled()
+
+
+def test_a_swahili_browser_gets_the_page_and_its_errors_in_swahili(
+    browser, live_chat, closed_port_url
+) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="sw-KE")
+    try:
+        page = context.new_page()
+        page.goto(live_chat(closed_port_url))
+        expect(page.locator("html")).to_have_attribute("lang", "sw")
+        expect(page.locator("#today")).to_have_text(
+            gettext("sw", chat_page.DEMO_DATE) % {"date": "2026-11-25"}
+        )
+        box = page.get_by_label(gettext("sw", chat_page.YOUR_MESSAGE))
+        expect(box).to_have_attribute("placeholder", gettext("sw", chat_page.TYPE_A_MESSAGE))
+        box.fill("Habari?")
+        page.get_by_role("button", name=gettext("sw", chat_page.SEND)).click()
+        # the server's answer (Rasa unreachable), in the browser's language
+        expect(page.locator(".msg-error")).to_have_text(gettext("sw", UNREACHABLE))
+        assert gettext("sw", UNREACHABLE) != UNREACHABLE
+        # the script's own words
+        page.get_by_role("link", name=gettext("sw", chat_page.NEW_CONVERSATION)).click()
+        expect(page.locator(".msg-note")).to_have_text(gettext("sw", chat_page.STARTED))
+    finally:
+        context.close()

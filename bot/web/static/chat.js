@@ -8,10 +8,11 @@
   // The server waits up to 30 s for Rasa, then up to 20 s for each voice note it makes.
   var REQUEST_TIMEOUT_MS = 60000;
   var AUDIO_SOURCE = /^data:audio\/ogg;base64,[A-Za-z0-9+\/]+=*$/;
-  var NETWORK_ERROR = "Could not reach the chat server. Check your connection and try again.";
 
   var log = document.getElementById("log");
   var form = document.getElementById("composer");
+  // The page's own words, in the browser's language (bot/web/chat_page.py).
+  var words = form.dataset;
   var input = document.getElementById("message");
   var sendButton = document.getElementById("send");
   var newConversation = document.getElementById("new-conversation");
@@ -112,7 +113,7 @@
     if (!audio || typeof audio.src !== "string" || !AUDIO_SOURCE.test(audio.src)) {
       return;
     }
-    var label = typeof audio.label === "string" && audio.label ? audio.label : "Voice note";
+    var label = typeof audio.label === "string" && audio.label ? audio.label : words.voiceNote;
     var box = document.createElement("div");
     box.className = "msg msg-bot msg-audio";
     var player = document.createElement("audio");
@@ -122,7 +123,7 @@
     player.setAttribute("aria-label", label);
     player.title = label;
     // Without <audio> support, words instead of an empty bubble.
-    player.textContent = "Your browser cannot play this voice note.";
+    player.textContent = words.noAudio;
     box.appendChild(player);
     log.appendChild(box);
     scrollToEnd();
@@ -171,12 +172,12 @@
         return {};
       }).then(function (data) {
         if (!response.ok) {
-          throw new Error(data.error || "Something went wrong (HTTP " + response.status + ").");
+          throw new Error(data.error || words.serverError.replace("%(status)s", response.status));
         }
         return data;
       });
     }, function () {
-      throw new Error(NETWORK_ERROR);
+      throw new Error(words.networkError);
     }).then(function (data) {
       typing.remove();
       showReplies(Array.isArray(data.messages) ? data.messages : []);
@@ -208,7 +209,7 @@
     while (log.firstChild) {
       log.removeChild(log.firstChild);
     }
-    addLine("note", "New conversation started.");
+    addLine("note", words.started);
     input.focus();
   });
 })();
