@@ -13,8 +13,9 @@ from actions.context import channel_claim, db, identity, loan_source, now, only_
 from actions.language import offer_language_switch
 from actions.lessons import currency_for, say
 from bot.channels.custom import CHART_REQUEST
+from bot.chat_audit import audit_chat
 from bot.i18n import gettext, language_of, translations_for
-from bot.identity import audit_chat, is_verified, language_for, locked_until
+from bot.identity import is_verified, language_for, locked_until
 from bot.lessons.suggest import topic_for
 from bot.lessons.tutor import Tutor
 from bot.loan_source import UNAVAILABLE, LoanSourceUnavailable

@@ -26,6 +26,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from bot.channels.relay import DONE, FAILED
+from bot.chat_audit import audit_chat
 from bot.db.models import (
     ChannelDelivery,
     ChannelMessage,
@@ -37,7 +38,7 @@ from bot.db.models import (
     LessonAnswer,
     LessonProgress,
 )
-from bot.identity import audit_chat, is_verified
+from bot.identity import is_verified
 
 logger = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.chat_audit import audit_chat
 from bot.db.models import ChatIdentity, HandoffRequest
-from bot.identity import audit_chat
 
 logger = logging.getLogger(__name__)
 

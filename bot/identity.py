@@ -23,7 +23,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import link_codes, pins
-from bot.db.models import AuditEntry, ChatIdentity
+from bot.chat_audit import audit_chat
+from bot.db.models import ChatIdentity
 from bot.i18n import language_of
 from bot.loan_source import DatabaseLoans, LoanSource
 
@@ -135,27 +136,6 @@ def set_language(session: Session, identity: ChatIdentity, language: str) -> Non
     if is_verified(identity) and identity.client is not None:
         identity.client.locale = with_language(identity.client.locale, language)
     _audit(session, identity, "language.set", language=language)
-
-
-def audit_chat(
-    session: Session,
-    identity: ChatIdentity,
-    action: str,
-    subject_type: str,
-    subject_id: str | None,
-    details: dict[str, object],
-) -> None:
-    """Write down something done for the person behind a chat identity."""
-    session.add(
-        AuditEntry(
-            actor_type="chat",
-            actor_id=str(identity.id),
-            action=action,
-            subject_type=subject_type,
-            subject_id=subject_id,
-            details=details,
-        )
-    )
 
 
 def _audit(session: Session, identity: ChatIdentity, action: str, **details: object) -> None:

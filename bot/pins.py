@@ -23,7 +23,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session
 
-from bot import identity as identities
+from bot.chat_audit import audit_chat
 from bot.db.models import AuditEntry, ChatIdentity, Client
 
 logger = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ def set_pin(
         raise ValueError("a PIN anyone would guess is refused")
     client.pin_hash = _hasher.hash(pin)
     client.pin_set_at = now
-    identities.audit_chat(
+    audit_chat(
         session, identity, "pin.set", "client", str(client.id), {"channel": identity.channel}
     )
     logger.info("PIN set for client %s by chat identity %s", client.id, identity.id)

@@ -37,10 +37,11 @@ from sqlalchemy.orm import Session
 from bot import channel_identity
 from bot.channel_identity import sender_id
 from bot.channels import messages
+from bot.chat_audit import audit_chat
 from bot.db.models import ChannelDelivery, ChannelMessage
 from bot.db.session import session_scope
 from bot.i18n import gettext
-from bot.identity import audit_chat, identity_for, language_for
+from bot.identity import identity_for, language_for
 
 logger = logging.getLogger(__name__)
 
