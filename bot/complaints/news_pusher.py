@@ -120,8 +120,8 @@ class NewsPusher:
                 wait = self.wait_after(count + 1)
                 self.refusals[item.user_id] = (count + 1, now + wait)
                 logger.warning(
-                    "%s: complaint news not delivered (%d in a row), next try in %d s or at "
-                    "the next round: %s",
+                    "%s: complaint news not delivered (%d in a row), next try at the first "
+                    "round %d s from now: %s",
                     self.channel,
                     count + 1,
                     wait.total_seconds(),
