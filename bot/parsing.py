@@ -7,6 +7,7 @@ None when it finds nothing it is sure of, so the bot can ask instead of guessing
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 import unicodedata
@@ -195,6 +196,7 @@ def parse_month(text: str, today: dt.date) -> dt.date | None:
         if number is None or len(token) < 3:
             continue
         year = today.year if number >= today.month else today.year + 1
-        next_month = dt.date(year + number // 12, number % 12 + 1, 1)
-        return next_month - dt.timedelta(days=1)
+        if year > dt.MAXYEAR:
+            return None  # past the calendar's end: no such month to pay in
+        return dt.date(year, number, calendar.monthrange(year, number)[1])
     return None

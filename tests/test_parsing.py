@@ -76,5 +76,11 @@ def test_months_are_the_next_such_month(text: str, day: dt.date) -> None:
     assert parse_month(text, TODAY) == day
 
 
+def test_a_month_past_the_calendars_end_is_none() -> None:
+    assert parse_month("in March", dt.date(9999, 11, 25)) is None  # March 10000
+    assert parse_month("in November", dt.date(9999, 11, 25)) == dt.date(9999, 11, 30)
+    assert parse_month("in December", dt.date(9999, 11, 25)) == dt.date(9999, 12, 31)
+
+
 def test_no_month_is_none() -> None:
     assert parse_month("pay off soon", TODAY) is None
