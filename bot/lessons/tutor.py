@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 import json
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from bot.buttons import Button
@@ -88,24 +88,23 @@ class Tutor:
 
     # --- whose progress ---------------------------------------------------------------------
 
-    def _identity_ids(self) -> list[int]:
+    def _whose_progress(self) -> ColumnElement[bool]:
+        """The progress rows that are this person's: their chat identity's, or once verified,
+        those of every chat identity of their client. A subquery, not a list of ids: the SQL
+        stays one statement however many identities a client has (a list made a new statement
+        for each count, which filled psycopg's statement caches with ever longer entries)."""
+        column = models.LessonProgress.chat_identity_id
         if self.person.client_id is None:
-            return [self.person.id]
-        return list(
-            self.session.scalars(
-                select(models.ChatIdentity.id).where(
-                    models.ChatIdentity.client_id == self.person.client_id
-                )
+            return column == self.person.id
+        return column.in_(
+            select(models.ChatIdentity.id).where(
+                models.ChatIdentity.client_id == self.person.client_id
             )
         )
 
     def _progress_rows(self) -> dict[str, models.LessonProgress]:
         """Each lesson's progress across the person's identities: the furthest, the latest."""
-        rows = self.session.scalars(
-            select(models.LessonProgress).where(
-                models.LessonProgress.chat_identity_id.in_(self._identity_ids())
-            )
-        )
+        rows = self.session.scalars(select(models.LessonProgress).where(self._whose_progress()))
         best: dict[str, models.LessonProgress] = {}
         for row in rows:
             kept = best.get(row.lesson_slug)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session
 
 from bot.cli import LESSONS_DIR
@@ -176,6 +176,45 @@ def test_progress_follows_the_client_across_channels(loaded: Engine) -> None:
     turn(loaded, user="telegram-1")("go_on")
     resumed = turn(loaded, user="whatsapp-1")("next")
     assert resumed.texts[-1].startswith("What is interest? (3/")
+
+
+def test_a_clients_progress_is_read_by_one_statement_however_many_chats_they_have(
+    loaded: Engine,
+) -> None:
+    # A list of the client's identity ids made a new SQL text for each count, and each new
+    # text a new entry in psycopg's statement caches: the action servers grew under load.
+    with session_scope(loaded) as session:
+        client = models.Client(
+            name="A", phone="+254700000001", date_of_birth=dt.date(1990, 1, 1), locale="sw_KE"
+        )
+        session.add(client)
+        session.flush()
+        client_id = client.id
+    seen: list[str] = []
+
+    def record(*args: object) -> None:
+        statement = str(args[2])
+        if "FROM lesson_progress" in statement:
+            seen.append(statement)
+
+    event.listen(loaded, "before_cursor_execute", record)
+    try:
+        texts = []
+        for count in (1, 2, 5):
+            with session_scope(loaded) as session:
+                for n in range(count - len(texts)):
+                    session.add(
+                        models.ChatIdentity(
+                            channel="x", channel_user_id=f"chat-{count}-{n}", client_id=client_id
+                        )
+                    )
+            seen.clear()
+            turn(loaded, user=f"chat-{count}-0")("menu")
+            assert seen, "the menu reads the client's progress"
+            texts.append(seen[0])
+    finally:
+        event.remove(loaded, "before_cursor_execute", record)
+    assert texts[0] == texts[1] == texts[2], texts
 
 
 def test_a_language_not_published_falls_back_to_english_and_says_so(loaded: Engine) -> None:
