@@ -115,6 +115,9 @@ CHECKS = textwrap.dedent(
         await store.save(tracker)
         back = await store.retrieve("chat-1")
         assert len(back.events) == len(turn1) + len(turn2) + len(turn3), len(back.events)
+        # Each event read back as the kind it was stored as, in order.
+        kinds = [type(e).__name__ for e in back.events]
+        assert kinds == [type(e).__name__ for e in [*turn1, *turn2, *turn3]], kinds
         # The next turn needs the slots: they come back as they were.
         assert back.get_slot("phone_number") == "+254712000001"
         assert back.get_slot("date_of_birth") == "1988-04-12"
