@@ -36,11 +36,13 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.events import ActiveLoop, Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from sqlalchemy.orm import sessionmaker
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +59,8 @@ ANSWER_SLOTS: dict[str, frozenset[str]] = {
 HASHED_SLOTS = frozenset({"new_pin"})
 ENCRYPTED = "fernet:"  # a stored identity slot value, encrypted
 CLAIM_KEY = "wazi_identity"  # the adapters' signed claim in message metadata (a phone number)
+# on a conversation read back (its latest session): how many of its events are stored
+STORED = "_wazi_stored_events"
 
 
 def _answers_identity_check(events: Sequence[Event], index: int) -> bool:
@@ -157,32 +161,59 @@ def _without_claims(value: Any) -> Any:
 
 
 class MaskingSQLTrackerStore(SQLTrackerStore):
-    """``SQLTrackerStore`` whose stored events never hold an identity-check answer."""
+    """``SQLTrackerStore`` whose stored events never hold an identity-check answer.
+
+    It also talks to the database less than Rasa's store does, which matters under load: Rasa's
+    driver (psycopg2) blocks a replica's event loop for every round trip. Rasa's store reads
+    and writes in transactions (BEGIN, the statements, COMMIT or ROLLBACK) and, before each
+    save, counts the conversation's stored events to know which events are new. Here every
+    statement commits on its own (the engine's connections are in autocommit), a read and a
+    save are one statement each (a multi-row INSERT is atomic by itself), and a conversation
+    this store read back remembers how many of its events were stored (``STORED``), so saving
+    it needs no count. The count is still made for a conversation read elsewhere or made new.
+    Rasa's other uses of the engine (the table's creation, deleting a conversation) are single
+    statements too.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        url = self.engine.url
+        self.engine.dispose()
+        self.engine = sa.create_engine(
+            url, isolation_level="AUTOCOMMIT", **create_engine_kwargs(url)
+        )
+        self.sessionmaker = sessionmaker(bind=self.engine)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Rasa 3.6's ``SQLTrackerStore.save``, with each new event masked before storing."""
         await self.stream_events(tracker)
         events = list(tracker.events)
         with self.session_scope() as session:
-            stored = self._event_query(
-                session, tracker.sender_id, fetch_events_from_all_sessions=False
-            ).count()
-            for index in range(stored, len(events)):
-                data = masked(events, index)
-                session.add(
-                    self.SQLEvent(
-                        sender_id=tracker.sender_id,
-                        type_name=events[index].type_name,
-                        timestamp=data.get("timestamp"),
-                        intent_name=data.get("parse_data", {})
-                        .get("intent", {})
-                        .get(INTENT_NAME_KEY),
-                        action_name=data.get("name"),
-                        data=json.dumps(data),
-                    )
-                )
-            session.commit()
+            stored = getattr(tracker, STORED, None)
+            if stored is None:
+                stored = self._event_query(
+                    session, tracker.sender_id, fetch_events_from_all_sessions=False
+                ).count()
+            rows = [
+                self._row(tracker.sender_id, events, index) for index in range(stored, len(events))
+            ]
+            if rows:
+                session.execute(sa.insert(self.SQLEvent.__table__).values(rows))
+        setattr(tracker, STORED, len(events))
         logger.debug("Tracker with sender_id '%s' stored to database", tracker.sender_id)
+
+    @staticmethod
+    def _row(sender_id: str, events: Sequence[Event], index: int) -> dict[str, Any]:
+        """The event at ``index`` as a row of Rasa's ``events`` table, masked."""
+        data = masked(events, index)
+        return {
+            "sender_id": sender_id,
+            "type_name": events[index].type_name,
+            "timestamp": data.get("timestamp"),
+            "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            "action_name": data.get("name"),
+            "data": json.dumps(data),
+        }
 
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
@@ -192,12 +223,15 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
             query = self._event_query(
                 session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions
             )
-            stored = [
-                readable(json.loads(data)) for (data,) in query.with_entities(self.SQLEvent.data)
-            ]
-        if self.domain and stored:
-            return DialogueStateTracker.from_events(sender_id, _events(stored), self.domain.slots)
-        return None
+            rows = [data for (data,) in query.with_entities(self.SQLEvent.data)]
+        if not self.domain or not rows:
+            return None
+        stored = [readable(json.loads(data)) for data in rows]
+        tracker = DialogueStateTracker.from_events(sender_id, _events(stored), self.domain.slots)
+        if not fetch_events_from_all_sessions:
+            # Rasa's save counts the events of the latest session: these rows.
+            setattr(tracker, STORED, len(rows))
+        return tracker
 
 
 @functools.cache

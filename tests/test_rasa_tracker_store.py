@@ -12,8 +12,9 @@ from tests.rasa_env import run_in_rasa
 CHECKS = textwrap.dedent(
     """
     import asyncio, os, sqlite3, sys
+    import sqlalchemy as sa
     from rasa.shared.core.events import (
-        ActionExecuted, ActiveLoop, BotUttered, SlotSet, UserUttered,
+        ActionExecuted, ActiveLoop, BotUttered, SessionStarted, SlotSet, UserUttered,
     )
     from rasa.shared.core.trackers import DialogueStateTracker
     from bot.rasa_tracker_store import MaskingSQLTrackerStore
@@ -134,6 +135,45 @@ CHECKS = textwrap.dedent(
         stranger = await store.retrieve("chat-1")
         assert stranger.get_slot("phone_number") is None
         assert len(stranger.events) == len(back.events)
+        os.environ["WAZI_CHANNEL_SECRET"] = "s" * 40
+
+        # A conversation read back knows how many of its events are stored: a read is one
+        # statement, a save one INSERT of the new events (no count, no transaction), and a
+        # second save of the same conversation adds nothing.
+        statements = []
+        sa.event.listen(
+            store.engine, "before_cursor_execute",
+            lambda conn, cursor, sql, *rest: statements.append(sql.split()[0].upper()),
+        )
+        earlier = [
+            ActionExecuted("action_listen"), UserUttered("hi", {"name": "greet"}),
+            BotUttered("Hello"), ActionExecuted("action_listen"),
+        ]
+        await store.save(DialogueStateTracker.from_events("chat-2", earlier))
+        statements.clear()
+        tracker = await store.retrieve("chat-2")
+        assert statements == ["SELECT"], statements
+        for event in [ActionExecuted("action_session_start"), SessionStarted(),
+                      ActionExecuted("action_listen")]:
+            tracker.update(event)
+        statements.clear()
+        await store.save(tracker)
+        await store.save(tracker)
+        assert statements == ["INSERT"], statements
+        # The latest session only, as Rasa reads it: from the session start on.
+        tracker = await store.retrieve("chat-2")
+        assert [type(e).__name__ for e in tracker.events] == [
+            "SessionStarted", "ActionExecuted"
+        ], tracker.events
+        tracker.update(UserUttered("my balance", {"name": "ask_balance"}))
+        statements.clear()
+        await store.save(tracker)
+        assert statements == ["INSERT"], statements
+        whole = await store.retrieve_full_tracker("chat-2")
+        assert [getattr(e, "text", None) for e in whole.events if isinstance(e, UserUttered)] == [
+            "hi", "my balance"
+        ]
+        assert len(whole.events) == len(earlier) + 3 + 1, whole.events
 
     asyncio.run(main())
     rows = [r[0] for r in sqlite3.connect(db).execute("SELECT data FROM events ORDER BY id")]
