@@ -245,7 +245,8 @@ def wazi_stack(
     stack = Stack(rasa_url, database_url, channel_secret.encode(), env, work)
     stack._launch = {
         "actions": (
-            [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(actions_port)],
+            [python, "-m", "bot.action_server", "--actions", "actions"]
+            + ["--port", str(actions_port)],
             env,
             f"http://127.0.0.1:{actions_port}/health",
         ),
@@ -357,7 +358,7 @@ def production_stack(
         )
         for i, port in enumerate(top.actions, start=1):
             stack._launch[f"actions{i}"] = (
-                [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+                [python, "-m", "bot.action_server", "--actions", "actions", "--port", str(port)],
                 env,
                 f"http://127.0.0.1:{port}/health",
             )

@@ -225,7 +225,8 @@ def procfile(settings: Settings, top: Topology, run_dir: Path) -> str:
         args = rasa_command(port, endpoints_file, '"$WAZI_MODEL"', settings.rasa_token is not None)
         lines.append(f"rasa{i}: PYTHONWARNINGS=ignore::DeprecationWarning " + " ".join(args))
     for i, port in enumerate(top.actions, start=1):
-        lines.append(f"actions{i}: .venv/bin/python -m rasa_sdk --actions actions --port {port}")
+        server = ".venv/bin/python -m bot.action_server --actions actions"
+        lines.append(f"actions{i}: {server} --port {port}")
     for i, port in enumerate(top.nlg, start=1):
         lines.append(f"nlg{i}: WAZI_NLG_PORT={port} .venv/bin/python -m bot.nlg")
     lines.append(f"nginx: {nginx_binary()} -p {run_dir} -c {run_dir / 'nginx.conf'}")

@@ -94,3 +94,30 @@ def test_the_api_token_comes_from_the_environment_not_the_command_line() -> None
     output = run_in_rasa(TOKEN_CHECKS)
     refusals = output.strip().splitlines()[-2:]
     assert refusals == ["bot.rasa_server: --enable-api needs WAZI_RASA_TOKEN set"] * 2
+
+
+FREEZE_CHECKS = textwrap.dedent(
+    """
+    import asyncio, gc, types
+    from rasa.core import run
+    from rasa.core.utils import AvailableEndpoints
+    from bot import rasa_server
+
+    rasa_server.freeze_after_loading()
+    loading = run.load_agent_on_start
+    rasa_server.freeze_after_loading()  # once only: not wrapped twice
+    assert run.load_agent_on_start is loading
+    assert gc.get_freeze_count() == 0 and gc.get_threshold()[0] == 700
+    app = types.SimpleNamespace(ctx=types.SimpleNamespace())
+    agent = asyncio.run(run.load_agent_on_start(None, AvailableEndpoints(), None, app, None))
+    assert app.ctx.agent is agent  # Rasa's loading ran
+    # Rasa's modules and what loading made are out of the collector's reach now
+    assert gc.get_freeze_count() > 100_000, gc.get_freeze_count()
+    assert gc.get_threshold()[0] == rasa_server.YOUNG, gc.get_threshold()
+    print("ok")
+    """
+)
+
+
+def test_what_loading_made_is_frozen_for_the_garbage_collector() -> None:
+    assert run_in_rasa(FREEZE_CHECKS).strip().endswith("ok")
