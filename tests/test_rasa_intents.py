@@ -126,3 +126,43 @@ def test_the_pipeline_trains_saves_loads_and_classifies(tmp_path: Path) -> None:
     assert parsed["मेरा बाकी कितना है"]["intent"] == "ask_balance"
     named = parsed["how much do i still owe on L-7007"]
     assert (named["intent"], named["entities"]) == ("ask_balance", {"loan_account": "L-7007"})
+
+
+SCORES = textwrap.dedent(
+    """
+    import json, sys
+    import numpy as np
+    import yaml
+    from bot.rasa_intents import NgramIntentClassifier, Scores, build
+
+    examples = [
+        (line[2:], item["intent"])
+        for item in yaml.safe_load(sys.argv[1])["nlu"]
+        for line in item["examples"].splitlines()
+        if line.startswith("- ")
+    ]
+    texts = [text for text, _ in examples] + json.loads(sys.argv[2])
+    texts += ["", "   ", "🙂", "zzzz qqqq", "L-1001 " * 40, "Ninataka KULALAMIKA!!"]
+    config = NgramIntentClassifier.get_default_config()
+    patterns = {"loan_account": [r"\\bL-\\d{4}\\b"]}
+    for intents in (None, {"greet", "thank"}):  # all six intents; two (one column of scores)
+        kept = [(t, i) for t, i in examples if intents is None or i in intents]
+        pipeline = build(config, patterns).fit([t for t, _ in kept], [i for _, i in kept])
+        scores = Scores(pipeline)
+        assert scores.exact
+        ours, theirs = scores(texts), pipeline.decision_function(texts)
+        assert ours.shape == theirs.shape, (ours.shape, theirs.shape)
+        assert np.allclose(ours, theirs, rtol=1e-9, atol=1e-12), np.abs(ours - theirs).max()
+        one_by_one = np.array([scores([text])[0] for text in texts])
+        assert np.allclose(one_by_one, theirs, rtol=1e-9, atol=1e-12)
+    # Weighted otherwise than TfidfVectorizer's defaults here: scikit-learn scores it.
+    pipeline.steps[0][1].transformer_list[0][1].norm = "l1"
+    assert not Scores(pipeline).exact
+    assert np.array_equal(Scores(pipeline)(texts), pipeline.decision_function(texts))
+    print("ok")
+    """
+)
+
+
+def test_the_fast_scores_are_scikit_learns() -> None:
+    assert run_in_rasa(SCORES, SMALL_DATA, json.dumps(MESSAGES)).strip().endswith("ok")
