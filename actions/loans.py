@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import channel_claim, db, identity, loan_source, now, only_changes, settings
 from actions.language import offer_language_switch
-from actions.lessons import currency_for, say
+from actions.lessons import say
 from bot.channels.custom import CHART_REQUEST
 from bot.chat_audit import audit_chat
 from bot.i18n import gettext, language_of, translations_for
@@ -134,7 +134,8 @@ class ActionLoanQuestion(Action):
             if not reply.asked_which_loan:
                 details = {"question": question, "client_id": person.client_id}
                 audit_chat(session, person, "loan.answered", "loan", reply.loan_account, details)
-                tutor = Tutor(session, person, language, currency_for(session, person), now())
+                currency = loans.currency or settings().currency  # as currency_for
+                tutor = Tutor(session, person, language, currency, now())
                 suggestion = tutor.suggest(topic_for(view.standing for view in loans.loans))
                 if suggestion is not None:
                     say(dispatcher, suggestion)

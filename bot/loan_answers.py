@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from bot.db.models import Client, Loan, LoanProduct, LoanStatus
 from bot.loan_records import terms_for
@@ -64,6 +64,12 @@ class ClientLoans:
     loans: tuple[LoanView, ...]
     contact: Contact | None = None
 
+    @property
+    def currency(self) -> str | None:
+        """The currency of the latest active loan (the last listed), None without one: what
+        ``LoanSource.loan_currency`` answers."""
+        return self.loans[-1].currency if self.loans else None
+
     def find(self, account_no: str | None) -> LoanView | None:
         """The loan with this account number (any case), or None."""
         wanted = (account_no or "").strip().upper()
@@ -107,14 +113,16 @@ def latest_loan_currency(session: Session, client_id: int) -> str | None:
 
 
 def client_loans(session: Session, client_id: int, today: dt.date) -> ClientLoans:
-    """The client's active loans as they stand at the end of ``today``."""
-    client = session.get_one(Client, client_id)
+    """The client's active loans as they stand at the end of ``today``. Four statements
+    whatever the number of loans: the client with their branch, the loans with their products,
+    the repayments, the products' charges."""
+    client = session.get_one(Client, client_id, options=[joinedload(Client.branch)])
     loans = session.scalars(
         select(Loan)
         .where(Loan.client_id == client_id, Loan.status == LoanStatus.ACTIVE)
         .options(
             selectinload(Loan.repayments),
-            selectinload(Loan.product).selectinload(LoanProduct.charges),
+            joinedload(Loan.product).selectinload(LoanProduct.charges),
         )
         .order_by(Loan.disbursement_date, Loan.id)
     ).all()

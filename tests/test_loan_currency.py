@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select
 
 from bot.db.models import Client, Loan, LoanStatus
 from bot.db.session import session_scope
@@ -49,3 +49,27 @@ def test_the_latest_active_loan_decides_and_closed_loans_do_not_count(
         session.flush()
         assert DatabaseLoans().loan_currency(session, grace.id, TODAY) is None
         session.rollback()
+
+
+def test_client_loans_reads_in_four_statements_and_knows_the_latest_currency(
+    demo_engine: Engine,
+) -> None:
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement.split(None, 1)[0].upper())
+
+    with session_scope(demo_engine) as session:
+        grace = session.scalars(select(Client).where(Client.phone == "+256772000005")).one()
+        grace_id = grace.id
+    event.listen(demo_engine, "before_cursor_execute", record)
+    try:
+        with session_scope(demo_engine) as session:  # nothing in the session yet
+            loans = client_loans(session, grace_id, TODAY)
+    finally:
+        event.remove(demo_engine, "before_cursor_execute", record)
+    # the client with her branch, her two loans with their products, repayments, charges
+    assert statements == ["SELECT"] * 4, statements
+    assert len(loans.loans) == 2 and loans.contact is not None and loans.contact.branch_name
+    with session_scope(demo_engine) as session:
+        assert loans.currency == DatabaseLoans().loan_currency(session, grace_id, TODAY)
