@@ -8,6 +8,11 @@ freezes what is left (``gc.freeze``) so later collections skip those objects, an
 timings under ``bench/load.py``: before, the collector took about a tenth of a worker's CPU,
 and each full collection walked every object (about 200 ms, in which the worker answers nobody);
 after, two young collections (41 ms) in 40 s of load.
+
+The command line is this package's ``__main__``: Python's multiprocessing, which starts Sanic's
+processes, imports a ``-m`` module again in each of them unless its name ends in ``__main__``
+(as a plain module, this one cost Sanic's manager process about 40 MiB of imports it never
+uses).
 """
 
 from __future__ import annotations
@@ -16,7 +21,6 @@ import gc
 from typing import Any
 
 from rasa_sdk import endpoint
-from rasa_sdk.__main__ import main as sdk_main
 from sanic import Sanic
 
 _create_app_for_serve = endpoint.create_app_for_serve
@@ -36,15 +40,3 @@ def create_app_for_serve(*args: Any, **kwargs: Any) -> Sanic:
     app = _create_app_for_serve(*args, **kwargs)
     app.register_listener(freeze_heap, "after_server_start")
     return app
-
-
-def main() -> None:
-    # By this module's importable name, not ``__main__``'s: the workers unpickle it by name.
-    from bot import action_server
-
-    endpoint.create_app_for_serve = action_server.create_app_for_serve
-    sdk_main()
-
-
-if __name__ == "__main__":
-    main()
