@@ -571,7 +571,7 @@ def _allocation(loan: Json) -> tuple[AllocationPart, ...] | None:
             raise FineractDataError(field, f"strategy {strategy_id} not supported")
     if code is None:
         raise FineractDataError(field, "missing")
-    if code not in _ALLOCATIONS:
+    if not isinstance(code, str) or code not in _ALLOCATIONS:  # a list, an object: no code
         raise FineractDataError(field, f"strategy {code!r} not supported")
     return _ALLOCATIONS[code]
 

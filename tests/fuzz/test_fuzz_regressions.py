@@ -179,6 +179,11 @@ PRODUCT_3 = {
         ({"summary": [1], "charges": None}, "summary", "AttributeError"),
         ({"interestRecalculationData": [1]}, "interestRecalculationData", "AttributeError"),
         (
+            {"transactionProcessingStrategyCode": []},
+            "transactionProcessingStrategyCode",
+            "TypeError",
+        ),
+        (
             {"principal": Decimal("1E+40")},
             "principal",
             "mapped; an amount this size then broke rounding",
