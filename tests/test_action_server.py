@@ -1,4 +1,4 @@
-"""bot/action_server.py: rasa-sdk's action server, with the startup heap frozen in each worker."""
+"""bot/action_server/: rasa-sdk's action server, with the startup heap frozen in each worker."""
 
 from __future__ import annotations
 

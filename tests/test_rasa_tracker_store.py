@@ -11,7 +11,7 @@ from tests.rasa_env import run_in_rasa
 
 CHECKS = textwrap.dedent(
     """
-    import asyncio, os, sqlite3, sys
+    import asyncio, os, sqlite3, sys, time
     import sqlalchemy as sa
     from rasa.shared.core.events import (
         ActionExecuted, ActiveLoop, BotUttered, SessionStarted, SlotSet, UserUttered,
@@ -153,8 +153,10 @@ CHECKS = textwrap.dedent(
         statements.clear()
         tracker = await store.retrieve("chat-2")
         assert statements == ["SELECT"], statements
-        for event in [ActionExecuted("action_session_start"), SessionStarted(),
-                      ActionExecuted("action_listen")]:
+        later = time.time() + 1  # the new session's events strictly after the earlier ones
+        for event in [ActionExecuted("action_session_start", timestamp=later),
+                      SessionStarted(timestamp=later + 1),
+                      ActionExecuted("action_listen", timestamp=later + 2)]:
             tracker.update(event)
         statements.clear()
         await store.save(tracker)
@@ -165,7 +167,7 @@ CHECKS = textwrap.dedent(
         assert [type(e).__name__ for e in tracker.events] == [
             "SessionStarted", "ActionExecuted"
         ], tracker.events
-        tracker.update(UserUttered("my balance", {"name": "ask_balance"}))
+        tracker.update(UserUttered("my balance", {"name": "ask_balance"}, timestamp=later + 3))
         statements.clear()
         await store.save(tracker)
         assert statements == ["INSERT"], statements
