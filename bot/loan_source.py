@@ -233,8 +233,7 @@ class FineractLoans:
         )
 
     def loan_currency(self, session: Session, client_id: int, today: dt.date) -> str | None:
-        views = self.client_loans(session, client_id, today).loans  # kept for ``ttl``
-        return views[-1].currency if views else None
+        return self.client_loans(session, client_id, today).currency  # kept for ``ttl``
 
     def _fineract_id(self, client: Client) -> int:
         """The client's id in Fineract: from its mirror's ``fineract:<id>``, or found by the

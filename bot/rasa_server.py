@@ -23,13 +23,13 @@ It runs in Rasa's environment and takes ``rasa``'s arguments:
 and ``bench/turns.py`` serve Rasa this way), with one difference: with ``--enable-api`` and no
 ``--auth-token``, the token is read from ``WAZI_RASA_TOKEN`` in the environment (and the server
 refuses to start without it), so it never appears on the command line, which every user of the
-machine can read (``ps``, ``/proc/<pid>/cmdline``). It imports nothing else from Wazi.
+machine can read (``ps``, ``/proc/<pid>/cmdline``). It imports nothing else from Wazi but
+``bot/long_lived.py`` (``gc`` only).
 """
 
 from __future__ import annotations
 
 import functools
-import gc
 import json
 import os
 import sys
@@ -39,6 +39,9 @@ from typing import Any
 import jsonschema
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
+
+from bot.long_lived import YOUNG as YOUNG  # the threshold, named where it is used
+from bot.long_lived import freeze_startup_objects
 
 _validate_every_time = jsonschema.validate
 
@@ -78,9 +81,6 @@ def keep_messages_out_of_warnings() -> None:
         common.EXPECTED_WARNINGS.append(quiet)
 
 
-YOUNG = 20_000  # new objects between young collections (Python's default: 700)
-
-
 def freeze_after_loading() -> None:
     """Wrap Rasa's model loading at server start: after it, collect once, then freeze what is
     left (the model, the domain, Rasa's own modules) so later collections skip it."""
@@ -93,9 +93,7 @@ def freeze_after_loading() -> None:
     @functools.wraps(load)
     async def loading_then_freezing(*args: Any, **kwargs: Any) -> Any:
         loaded = await load(*args, **kwargs)
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(YOUNG, *gc.get_threshold()[1:])
+        freeze_startup_objects()
         return loaded
 
     loading_then_freezing.__wazi_freezes__ = True  # type: ignore[attr-defined]

@@ -17,21 +17,20 @@ uses).
 
 from __future__ import annotations
 
-import gc
 from typing import Any
 
 from rasa_sdk import endpoint
 from sanic import Sanic
 
+from bot.long_lived import YOUNG as YOUNG  # the threshold, named where it is used
+from bot.long_lived import freeze_startup_objects
+
 _create_app_for_serve = endpoint.create_app_for_serve
-YOUNG = 20_000  # new objects between young collections (Python's default: 700)
 
 
 async def freeze_heap(app: Sanic, loop: Any) -> None:
-    """Sanic listener: collect once, then freeze every object alive now."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(YOUNG, *gc.get_threshold()[1:])
+    """Sanic listener: ``freeze_startup_objects`` once the worker has started."""
+    freeze_startup_objects()
 
 
 def create_app_for_serve(*args: Any, **kwargs: Any) -> Sanic:
